@@ -1,0 +1,197 @@
+//! The command line: `serve` (default), `migrate`, `schema`, `token` and `admin create`.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use entity::enums::{OrganisationKind, Sector, UserRole};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::{
+    Application,
+    auth::{TokenIssuer, parse_ttl},
+    config::{Config, LogFormat},
+    db,
+    organisations::{self, CreateOrganisationInput},
+    users::{self, CreateUserInput},
+};
+
+#[derive(Parser)]
+#[command(
+    name = "api",
+    version,
+    about = "Multi-agency outcomes API for children's services"
+)]
+pub struct Cli {
+    /// Development mode: without JWT_SECRET use the well-known development secret; GraphiQL on.
+    /// Never use it for real data.
+    #[arg(long, global = true)]
+    dev: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Mint a token for an existing, active user (with the configured HS256 secret).
+    Token {
+        /// The user's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// How long the token lives: 30m, 1h, 7d, or seconds.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+    },
+    /// Bootstrap commands for operators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first organisation and admin user of an empty database, and print a token.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The admin's display name.
+        #[arg(long)]
+        name: String,
+        /// The admin's organisation (created if it does not exist yet).
+        #[arg(long)]
+        organisation: String,
+        /// Area code of a new organisation (default: City of Edinburgh; change it later).
+        #[arg(long, default_value = "S12000036")]
+        area: String,
+        /// How long the printed token lives.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+    },
+}
+
+/// A failure of a command, shown to the operator as one line.
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(cli: Cli) -> CliResult {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // The schema is a property of the code, so printing it needs no configuration.
+    if let Command::Schema = command {
+        print!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
+    let config = Config::from_env(cli.dev)?;
+    init_tracing(config.log_format);
+    match command {
+        Command::Schema => Ok(()),
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            Migrator::up(&db, None).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Token { user, ttl } => {
+            let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            let user = users::find_by_email(&db, &user)
+                .await?
+                .filter(|user| user.active)
+                .ok_or_else(|| format!("no active user with e-mail address {user}"))?;
+            println!("{}", TokenIssuer::new(&config.jwt)?.mint(user.id, ttl)?);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create {
+            email,
+            name,
+            organisation,
+            area,
+            ttl,
+        }) => create_first_admin(&config, &email, &name, &organisation, &area, ttl).await,
+    }
+}
+
+async fn serve(config: Config) -> CliResult {
+    if config.uses_development_secret() {
+        tracing::warn!(
+            "JWT_SECRET is not set: using the public development secret, so anyone can forge \
+             tokens. Never run like this with real data."
+        );
+    }
+    let bind_addr = config.bind_addr;
+    let graphiql = config.graphiql;
+    let app = Application::build(config).await?;
+    tracing::info!(%bind_addr, port = app.port(), "serving /graphql");
+    if graphiql {
+        println!("GraphiQL: http://{}:{}/graphql", bind_addr.ip(), app.port());
+    }
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn create_first_admin(
+    config: &Config,
+    email: &str,
+    name: &str,
+    organisation_name: &str,
+    area: &str,
+    ttl: Duration,
+) -> CliResult {
+    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    Migrator::up(&db, None).await?;
+    if entity::user::Entity::find().count(&db).await? > 0 {
+        return Err(
+            "the database already has users: an admin creates further accounts with the \
+                    createUser mutation"
+                .into(),
+        );
+    }
+    let existing = entity::organisation::Entity::find()
+        .filter(entity::organisation::Column::Name.eq(organisation_name.trim()))
+        .one(&db)
+        .await?;
+    let organisation = match existing {
+        Some(organisation) => organisation,
+        None => {
+            let input = CreateOrganisationInput {
+                name: organisation_name.to_owned(),
+                kind: OrganisationKind::LocalAuthority,
+                sector: Sector::Statutory,
+                area_code: area.to_owned(),
+                charity_number: None,
+            };
+            organisations::create(&db, None, input).await?
+        }
+    };
+    let input = CreateUserInput {
+        email: email.to_owned(),
+        display_name: name.to_owned(),
+        organisation_id: organisation.id.into(),
+        role: UserRole::Admin,
+    };
+    let admin = users::create(&db, None, input).await?;
+    eprintln!(
+        "Created admin {} in {}. Token (valid for {}s):",
+        admin.email,
+        organisation.name,
+        ttl.as_secs()
+    );
+    println!("{}", TokenIssuer::new(&config.jwt)?.mint(admin.id, ttl)?);
+    Ok(())
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (in tests) is harmless, so its error is ignored.
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

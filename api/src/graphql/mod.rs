@@ -1,0 +1,117 @@
+//! Schema assembly: the query and mutation roots merged from the domain modules, the limits every
+//! request runs under, and the small helpers resolvers share (request context, id parsing).
+//! No business rules live here.
+
+pub mod loaders;
+pub mod pagination;
+pub mod scalars;
+
+use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema, ServerError};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    areas,
+    auth::Actor,
+    config::Limits,
+    error::{ApiError, ApiResult},
+    indicators, organisations, partnerships, users,
+};
+use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    users::UserQuery,
+    areas::AreaQuery,
+    indicators::IndicatorQuery,
+    organisations::OrganisationQuery,
+    partnerships::PartnershipQuery,
+);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    organisations::OrganisationMutation,
+    users::UserMutation,
+    partnerships::PartnershipMutation,
+);
+
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema. `db` is `None` only when printing the SDL.
+pub fn build_schema(
+    db: Option<DatabaseConnection>,
+    limits: &Limits,
+    introspection: bool,
+) -> ApiSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(db) = db {
+        builder = builder.data(db);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as `api schema` prints it and `schema.graphql` stores it.
+pub fn sdl() -> String {
+    let limits = Limits {
+        max_depth: usize::MAX,
+        max_complexity: usize::MAX,
+        max_body_bytes: 0,
+    };
+    build_schema(None, &limits, true).sdl()
+}
+
+/// What every resolver of one request shares: who is asking, and the request's loaders.
+pub struct RequestContext {
+    pub actor: Actor,
+    pub loaders: Loaders,
+}
+
+impl RequestContext {
+    pub fn new(db: &DatabaseConnection, actor: Actor) -> Self {
+        let loaders = Loaders::new(db, &actor);
+        Self { actor, loaders }
+    }
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| ApiError::internal("schema built without a database"))
+}
+
+pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| ApiError::internal("request executed without a request context"))
+}
+
+/// Shorthand for the two things almost every resolver needs.
+pub fn db_and_actor<'a>(ctx: &Context<'a>) -> ApiResult<(&'a DatabaseConnection, &'a Actor)> {
+    Ok((db(ctx)?, &request(ctx)?.actor))
+}
+
+/// Parses a GraphQL `ID` argument; `field` names it in the error.
+pub fn parse_id(id: &ID, field: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}
+
+/// Errors raised by the GraphQL engine itself (syntax, validation, wrong argument types) carry
+/// no code; they are all the client's input, so they get BAD_USER_INPUT like ours do.
+pub fn add_missing_error_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+}

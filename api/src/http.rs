@@ -1,0 +1,302 @@
+//! HTTP: `/graphql` (POST, and GET for queries only, per GraphQL over HTTP), GraphiQL for
+//! browsers when enabled, and the `/healthz` and `/readyz` probes.
+//!
+//! Every GraphQL request is authenticated before its body is even parsed. Bodies are read up to
+//! the configured limit and no further. Errors are always GraphQL-shaped JSON with a code, so a
+//! client has one error format to handle, whatever went wrong.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
+use async_graphql::{
+    Response, ServerError,
+    http::{GraphiQLSource, MultipartOptions},
+    parser::types::OperationType,
+};
+use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use crate::{
+    auth::{self, TokenVerifier},
+    error::ApiError,
+    graphql::{ApiSchema, RequestContext, add_missing_error_codes},
+};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// What every handler needs, shared across workers.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: ApiSchema,
+    pub verifier: TokenVerifier,
+    pub graphiql: bool,
+    pub max_body_bytes: usize,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql_post))
+            .route(web::get().to(graphql_get))
+            .default_service(web::to(|| async {
+                error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "BAD_USER_INPUT",
+                    "use POST for GraphQL requests, or GET for queries",
+                )
+                .insert_header((header::ALLOW, "GET, POST"))
+                .finish_json()
+            })),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz));
+}
+
+/// The process is up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// The database answers; load balancers send traffic only when it does.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed: database unreachable");
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "database unreachable" }))
+        }
+    }
+}
+
+async fn graphql_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let supported = content_type
+        .as_deref()
+        .is_some_and(|ct| ct.starts_with(JSON) || ct.starts_with("multipart/form-data"));
+    if !supported {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "send GraphQL requests as application/json",
+        )
+        .finish_json();
+    }
+    let actor = match authenticate(&state, &req).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let body = match read_body(payload, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let request = match async_graphql::http::receive_body(
+        content_type,
+        body.as_ref(),
+        MultipartOptions::default(),
+    )
+    .await
+    {
+        Ok(request) => request,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("the request body is not a GraphQL request: {err}"),
+            )
+            .finish_json();
+        }
+    };
+    execute(&state, &req, actor, request).await
+}
+
+async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if state.graphiql && req.query_string().is_empty() && accepts(&req, "text/html") {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(GraphiQLSource::build().endpoint("/graphql").finish());
+    }
+    let actor = match authenticate(&state, &req).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let request = match async_graphql::http::parse_query_string(req.query_string()) {
+        Ok(request) => request,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("the query string is not a GraphQL request: {err}"),
+            )
+            .finish_json();
+        }
+    };
+    if is_mutation(&request) {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+        )
+        .insert_header((header::ALLOW, "POST"))
+        .finish_json();
+    }
+    execute(&state, &req, actor, request).await
+}
+
+async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor, HttpResponse> {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    match auth::authenticate(&state.db, &state.verifier, authorization).await {
+        Ok(actor) => Ok(actor),
+        Err(ApiError::Unauthenticated) => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            &ApiError::Unauthenticated.to_string(),
+        )
+        .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+        .finish_json()),
+        Err(other) => {
+            let error: async_graphql::Error = other.into();
+            Err(
+                HttpResponse::InternalServerError().json(Response::from_errors(vec![
+                    error.into_server_error(Default::default()),
+                ])),
+            )
+        }
+    }
+}
+
+/// Reads the body, refusing it as soon as it outgrows the limit.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, HttpResponse> {
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("the request body exceeds the limit of {limit} bytes"),
+        )
+        .finish_json()
+    };
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("the request body could not be read: {err}"),
+            )
+            .finish_json()
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        // Not parseable: execution reports the syntax error.
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op.node.ty),
+        None => document.operations.iter().next().map(|(_, op)| op.node.ty),
+    };
+    operation == Some(OperationType::Mutation)
+}
+
+async fn execute(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: auth::Actor,
+    request: async_graphql::Request,
+) -> HttpResponse {
+    let request = request.data(RequestContext::new(&state.db, actor));
+    let mut response = state.schema.execute(request).await;
+    add_missing_error_codes(&mut response.errors);
+    // GraphQL over HTTP: with its own media type, a request that never reached execution
+    // (syntax, validation) is a 400; a plain-JSON client always gets 200.
+    let wants_graphql_response = !accepts_only_plain_json(req);
+    let status = if wants_graphql_response && is_request_error(&response) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status)
+        .content_type(if wants_graphql_response {
+            GRAPHQL_RESPONSE
+        } else {
+            JSON
+        })
+        .json(response)
+}
+
+fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+fn accepts(req: &HttpRequest, media_type: &str) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains(media_type))
+}
+
+fn accepts_only_plain_json(req: &HttpRequest) -> bool {
+    accepts(req, JSON) && !accepts(req, GRAPHQL_RESPONSE)
+}
+
+/// A GraphQL-shaped error response for failures outside execution.
+struct ErrorResponse {
+    status: StatusCode,
+    body: Response,
+    headers: Vec<(header::HeaderName, &'static str)>,
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> ErrorResponse {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    ErrorResponse {
+        status,
+        body: Response::from_errors(vec![error]),
+        headers: Vec::new(),
+    }
+}
+
+impl ErrorResponse {
+    fn insert_header(mut self, header: (header::HeaderName, &'static str)) -> Self {
+        self.headers.push(header);
+        self
+    }
+
+    fn finish_json(self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        for header in self.headers {
+            builder.insert_header(header);
+        }
+        builder.content_type(GRAPHQL_RESPONSE).json(self.body)
+    }
+}
