@@ -1,0 +1,281 @@
+//! Partnerships: created by commissioners, visible only to members (and admins), changed only by
+//! their commissioners, with optimistic concurrency (DESIGN §3.4, §3.5, §4.2–§4.4).
+
+use entity::enums::{OrganisationKind, UserRole};
+use serde_json::{Value, json};
+
+use crate::{
+    on_both_databases,
+    support::{TestApp, error_code},
+};
+
+const PARTNERSHIP: &str = "query($id: ID!) {
+    partnership(id: $id) {
+        id name status myRole reviewIntervalMonths nextReviewDue reviewOverdue version
+        members { role responsibilities active organisation { name } }
+    }
+}";
+const UPDATE: &str = "mutation($input: UpdatePartnershipInput!) {
+    updatePartnership(input: $input) { partnership { id name status endDate version } }
+}";
+
+async fn a_commissioner_creates_a_partnership_and_becomes_its_first_commissioner(app: TestApp) {
+    let commissioner = app.commissioner("Dumfries and Galloway Council").await;
+    let id = app.partnership(&commissioner, "Crannog Plus").await;
+    let data = app
+        .gql_ok(&commissioner.token, PARTNERSHIP, json!({ "id": id }))
+        .await;
+    let partnership = &data["partnership"];
+    assert_eq!(partnership["status"], "PROPOSED");
+    assert_eq!(partnership["myRole"], "COMMISSIONER");
+    assert_eq!(
+        partnership["nextReviewDue"], "2027-08-15",
+        "start date plus the 12-month default"
+    );
+    let members = partnership["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["role"], "COMMISSIONER");
+    assert_eq!(
+        members[0]["organisation"]["name"],
+        "Dumfries and Galloway Council"
+    );
+    assert_eq!(
+        members[0]["responsibilities"],
+        "Chairs the partnership and funds the service."
+    );
+
+    let audit = app.count("audit_events").await;
+    assert!(audit >= 1, "creating a partnership is audited");
+}
+
+async fn members_see_a_partnership_with_their_role_and_outsiders_get_not_found(app: TestApp) {
+    let commissioner = app.commissioner("East Ayrshire Council").await;
+    let id = app
+        .partnership(&commissioner, "Transition to Secondary")
+        .await;
+    let provider_org = app
+        .organisation("Ayrshire Youth Trust", OrganisationKind::Voluntary)
+        .await;
+    let provider = app.user(provider_org, UserRole::Provider).await;
+    let school_org = app
+        .organisation("Kilmarnock Academy", OrganisationKind::School)
+        .await;
+    let school_commissioner = app.user(school_org, UserRole::Commissioner).await;
+    let outsider = app.commissioner("Orkney Islands Council").await;
+
+    for user in [&provider, &school_commissioner, &outsider] {
+        let body = app.gql(&user.token, PARTNERSHIP, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "not a member yet");
+    }
+    app.add_member(&commissioner, &id, provider_org, "PROVIDER")
+        .await;
+    app.add_member(&commissioner, &id, school_org, "PARTNER")
+        .await;
+
+    let role = |body: Value| body["data"]["partnership"]["myRole"].clone();
+    assert_eq!(
+        role(
+            app.gql(&provider.token, PARTNERSHIP, json!({ "id": id }))
+                .await
+        ),
+        "PROVIDER"
+    );
+    assert_eq!(
+        role(
+            app.gql(&school_commissioner.token, PARTNERSHIP, json!({ "id": id }))
+                .await
+        ),
+        "VIEWER"
+    );
+    let body = app
+        .gql(&outsider.token, PARTNERSHIP, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "still not a member");
+
+    let list = "{ partnerships { totalCount nodes { id myRole } } }";
+    assert_eq!(
+        app.gql_ok(&provider.token, list, json!({})).await["partnerships"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        app.gql_ok(&outsider.token, list, json!({})).await["partnerships"]["totalCount"],
+        0,
+        "hidden rows are not counted"
+    );
+    let admin = app.admin().await;
+    let data = app.gql_ok(&admin.token, list, json!({})).await;
+    assert_eq!(data["partnerships"]["nodes"][0]["myRole"], "ADMIN");
+}
+
+async fn only_commissioners_of_the_partnership_change_it(app: TestApp) {
+    let commissioner = app.commissioner("Falkirk Council").await;
+    let id = app.partnership(&commissioner, "Raising Attainment").await;
+    let provider_org = app
+        .organisation(
+            "Falkirk Community Education",
+            OrganisationKind::CommunityEducation,
+        )
+        .await;
+    let provider = app.user(provider_org, UserRole::Provider).await;
+    app.add_member(&commissioner, &id, provider_org, "PROVIDER")
+        .await;
+    let outsider = app.commissioner("Shetland Islands Council").await;
+    let events = app.count("audit_events").await;
+
+    let rename = json!({ "input": { "id": id, "expectedVersion": 1, "name": "Renamed" } });
+    let body = app.gql(&provider.token, UPDATE, rename.clone()).await;
+    assert_eq!(
+        error_code(&body),
+        "FORBIDDEN",
+        "a provider can see but not change it"
+    );
+    let body = app.gql(&outsider.token, UPDATE, rename.clone()).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "an outsider learns nothing");
+    let body = app
+        .gql(&provider.token, "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
+            json!({ "input": { "partnershipId": id, "organisationId": provider_org, "role": "COMMISSIONER", "responsibilities": "Take over" } }))
+        .await;
+    assert_eq!(
+        error_code(&body),
+        "FORBIDDEN",
+        "a provider cannot promote itself"
+    );
+    assert_eq!(
+        app.count("audit_events").await,
+        events,
+        "refusals write nothing"
+    );
+
+    let data = app
+        .gql_ok(&commissioner.token, UPDATE, json!({ "input": { "id": id, "expectedVersion": 1, "status": "ACTIVE", "endDate": "2028-07-31" } }))
+        .await;
+    assert_eq!(data["updatePartnership"]["partnership"]["status"], "ACTIVE");
+    assert_eq!(data["updatePartnership"]["partnership"]["version"], 2);
+    assert_eq!(app.count("audit_events").await, events + 1);
+}
+
+async fn stale_versions_bad_dates_and_duplicate_members_are_refused(app: TestApp) {
+    let commissioner = app.commissioner("Inverclyde Council").await;
+    let id = app
+        .partnership(&commissioner, "Looked-after Learners")
+        .await;
+    app.gql_ok(&commissioner.token, UPDATE, json!({ "input": { "id": id, "expectedVersion": 1, "name": "Looked-after Learners 2026" } }))
+        .await;
+
+    let body = app
+        .gql(
+            &commissioner.token,
+            UPDATE,
+            json!({ "input": { "id": id, "expectedVersion": 1, "name": "Lost update" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "input.expectedVersion"
+    );
+
+    let body = app
+        .gql(
+            &commissioner.token,
+            UPDATE,
+            json!({ "input": { "id": id, "expectedVersion": 2, "endDate": "2020-01-01" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.endDate");
+
+    let body = app
+        .gql(
+            &commissioner.token,
+            UPDATE,
+            json!({ "input": { "id": id, "expectedVersion": 2, "reviewIntervalMonths": 0 } }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "input.reviewIntervalMonths"
+    );
+
+    let body = app
+        .gql(
+            &commissioner.token,
+            UPDATE,
+            json!({ "input": { "id": id, "expectedVersion": 2, "startDate": "2026-13-45" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        "BAD_USER_INPUT",
+        "an impossible date is a type error"
+    );
+
+    let data = app
+        .gql_ok(&commissioner.token, PARTNERSHIP, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        data["partnership"]["name"], "Looked-after Learners 2026",
+        "no refused write changed it"
+    );
+    assert_eq!(data["partnership"]["version"], 2);
+
+    let members = app.count("partnership_members").await;
+    let body = app
+        .gql(&commissioner.token, "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
+            json!({ "input": { "partnershipId": id, "organisationId": commissioner.organisation_id, "role": "PARTNER", "responsibilities": "Again" } }))
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "input.organisationId"
+    );
+    assert_eq!(app.count("partnership_members").await, members);
+}
+
+async fn viewers_and_providers_cannot_create_partnerships(app: TestApp) {
+    let school = app
+        .organisation("St Ninian's High", OrganisationKind::School)
+        .await;
+    let viewer = app.user(school, UserRole::Viewer).await;
+    let provider = app.user(school, UserRole::Provider).await;
+    for user in [&viewer, &provider] {
+        let body = app
+            .gql(&user.token, "mutation($input: CreatePartnershipInput!) { createPartnership(input: $input) { partnership { id } } }",
+                json!({ "input": { "name": "Mine", "purpose": "P", "kind": "FUNDING", "areaCode": "S12000030", "startDate": "2026-01-01", "responsibilities": "R" } }))
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+    }
+    assert_eq!(app.count("partnerships").await, 0);
+}
+
+async fn overdue_reviews_are_a_filter(app: TestApp) {
+    let commissioner = app.commissioner("Midlothian Council").await;
+    let overdue = app.partnership(&commissioner, "Overdue").await;
+    app.gql_ok(
+        &commissioner.token,
+        UPDATE,
+        json!({ "input": { "id": overdue, "expectedVersion": 1, "nextReviewDue": "2025-01-31" } }),
+    )
+    .await;
+    app.partnership(&commissioner, "Up to date").await;
+    let data = app
+        .gql_ok(
+            &commissioner.token,
+            "{ partnerships(filter: { reviewOverdue: true }) { nodes { name reviewOverdue } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["partnerships"]["nodes"],
+        json!([{ "name": "Overdue", "reviewOverdue": true }])
+    );
+}
+
+on_both_databases!(
+    a_commissioner_creates_a_partnership_and_becomes_its_first_commissioner,
+    members_see_a_partnership_with_their_role_and_outsiders_get_not_found,
+    only_commissioners_of_the_partnership_change_it,
+    stale_versions_bad_dates_and_duplicate_members_are_refused,
+    viewers_and_providers_cannot_create_partnerships,
+    overdue_reviews_are_a_filter,
+);

@@ -1,0 +1,29 @@
+//! The contract stays what `schema.graphql` says, and the suite says which databases it ran on.
+
+use crate::support::{POSTGRES_URL_VAR, postgres_url};
+
+/// `schema.graphql` is the published contract: it must be exactly what the code serves.
+/// Regenerate it with `cargo run -p api -- schema > schema.graphql`.
+#[test]
+fn schema_graphql_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
+    let committed =
+        std::fs::read_to_string(path).expect("schema.graphql exists at the repository root");
+    let current = api::graphql::sdl();
+    assert!(
+        committed == current,
+        "schema.graphql is out of date: run `cargo run -p api -- schema > schema.graphql` and review the diff"
+    );
+}
+
+/// Its output is shown even on success (see .config/nextest.toml), so a run on SQLite alone
+/// says so.
+#[test]
+fn postgres_status() {
+    match postgres_url() {
+        Some(_) => println!("PostgreSQL: tests ran against {POSTGRES_URL_VAR}"),
+        None => println!(
+            "PostgreSQL: SKIPPED (set {POSTGRES_URL_VAR} to run every test on PostgreSQL too)"
+        ),
+    }
+}

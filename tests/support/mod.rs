@@ -1,0 +1,238 @@
+//! The test harness: each test gets its own service, started in-process on port 0 over a fresh
+//! database (a temporary SQLite file, or a PostgreSQL database created for it and dropped after),
+//! and talks to it over HTTP as a client would.
+//!
+//! PostgreSQL runs when `TEST_POSTGRES_URL` names a server (e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`); `REQUIRE_POSTGRES=1` turns a missing URL into
+//! a failure instead of a skip, so CI cannot pass on SQLite alone.
+
+pub mod fixtures;
+
+use std::time::Duration;
+
+use api::{Application, auth::TokenIssuer, config::Config};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
+
+/// Runs each named scenario `async fn name(app: TestApp)` once per database, as the tests
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::support::TestApp::sqlite().await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::support::TestApp::postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server URL, or `None` to skip (unless `REQUIRE_POSTGRES` is set).
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty());
+    if url.is_none() && std::env::var("REQUIRE_POSTGRES").is_ok_and(|value| value == "1") {
+        panic!("REQUIRE_POSTGRES=1 but {POSTGRES_URL_VAR} is not set");
+    }
+    url
+}
+
+/// Where a test's database lives; dropping it removes the database.
+enum Scratch {
+    Sqlite(
+        #[expect(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir,
+    ),
+    Postgres {
+        server_url: String,
+        name: String,
+    },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Scratch::Postgres { server_url, name } = self {
+            let (server_url, name) = (server_url.clone(), name.clone());
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime
+                    .block_on(async {
+                        let admin = sea_orm::Database::connect(&server_url).await?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await?;
+                        Ok::<_, sea_orm::DbErr>(())
+                    })
+                    .map_err(std::io::Error::other)
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    issuer: TokenIssuer,
+    _scratch: Scratch,
+}
+
+pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let mut vars = vec![
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", "test-secret-that-is-at-least-32-bytes-long"),
+        ("DATABASE_URL", database_url),
+        ("BIND_ADDR", "127.0.0.1:0"),
+    ];
+    vars.extend_from_slice(extra);
+    Config::from_lookup(false, |name| {
+        vars.iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+    .expect("test configuration is valid")
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::sqlite_with(&[]).await
+    }
+
+    /// A SQLite-backed app with extra configuration variables.
+    pub async fn sqlite_with(extra: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        Self::start(&url, extra, Scratch::Sqlite(dir)).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let server_url = postgres_url()?;
+        let name = format!("outcomes_test_{}", Uuid::now_v7().simple());
+        let admin = sea_orm::Database::connect(&server_url)
+            .await
+            .expect("PostgreSQL server reachable at TEST_POSTGRES_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        let url = database_url_for(&server_url, &name);
+        let scratch = Scratch::Postgres { server_url, name };
+        Some(Self::start(&url, &[], scratch).await)
+    }
+
+    async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
+        let config = test_config(url, extra);
+        let db = api::db::connect(url, Some(4))
+            .await
+            .expect("connect to test database");
+        let app = Application::build_with_db(config.clone(), db.clone())
+            .await
+            .expect("application starts");
+        let base_url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base_url,
+            db,
+            issuer: TokenIssuer::new(&config.jwt).expect("issuer"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("HTTP client"),
+            _scratch: scratch,
+        }
+    }
+
+    pub fn token_for(&self, user_id: Uuid) -> String {
+        self.issuer
+            .mint(user_id, Duration::from_secs(600))
+            .expect("mint token")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL request with an optional bearer token; returns status and JSON body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
+    }
+
+    /// POSTs a GraphQL request as `token` and returns the body.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_as(Some(token), query, variables).await.1
+    }
+
+    /// Like [`TestApp::gql`], asserting the request succeeded, and returning `data`.
+    pub async fn gql_ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Rows in a table, to prove a refused write changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("one row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+}
+
+fn database_url_for(server_url: &str, database: &str) -> String {
+    // Replace the path (the database name) of the server URL, keeping any query string.
+    let (base, query) = server_url
+        .split_once('?')
+        .map_or((server_url, None), |(b, q)| (b, Some(q)));
+    let without_db = match base.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{without_db}/{database}?{query}"),
+        None => format!("{without_db}/{database}"),
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {body:#}"))
+}
