@@ -1,4 +1,6 @@
-//! Identity (DESIGN §4.1): a valid bearer token for an active user, or UNAUTHENTICATED.
+//! Identity (DESIGN §4.1): a valid bearer token for an active user, or UNAUTHENTICATED. Tokens
+//! are this service's own (HS256) or an identity provider's (RS256, ES256: signed here with the
+//! committed test-only keys in `tests/keys/`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -179,3 +181,283 @@ on_both_databases!(
     deactivation_and_role_changes_take_effect_on_the_next_request,
     me_returns_the_signed_in_user_and_their_organisation,
 );
+
+// Identity provider tokens. The apps below have no JWT_SECRET (an empty value unsets the test
+// default), so they can only check tokens, and require the provider's issuer and audience.
+
+const ISSUER: &str = "https://idp.example.org";
+const AUDIENCE: &str = "outcomes-api";
+
+macro_rules! key_path {
+    ($name:literal) => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/keys/", $name)
+    };
+}
+
+const RS256_ONE_KEY: &[(&str, &str)] = &[
+    ("JWT_ALGORITHM", "RS256"),
+    ("JWT_SECRET", ""),
+    ("JWT_PUBLIC_KEY_FILE", key_path!("rsa-current.pem")),
+    ("JWT_ISSUER", ISSUER),
+    ("JWT_AUDIENCE", AUDIENCE),
+];
+const RS256_ROTATION: &[(&str, &str)] = &[
+    ("JWT_ALGORITHM", "RS256"),
+    ("JWT_SECRET", ""),
+    (
+        "JWT_PUBLIC_KEY_FILE",
+        concat!(key_path!("rsa-current.pem"), ",", key_path!("rsa-next.pem")),
+    ),
+    ("JWT_ISSUER", ISSUER),
+    ("JWT_AUDIENCE", AUDIENCE),
+];
+const ES256_ONE_KEY: &[(&str, &str)] = &[
+    ("JWT_ALGORITHM", "ES256"),
+    ("JWT_SECRET", ""),
+    ("JWT_PUBLIC_KEY_FILE", key_path!("ec-current.pem")),
+    ("JWT_ISSUER", ISSUER),
+    ("JWT_AUDIENCE", AUDIENCE),
+];
+const ES256_ROTATION: &[(&str, &str)] = &[
+    ("JWT_ALGORITHM", "ES256"),
+    ("JWT_SECRET", ""),
+    (
+        "JWT_PUBLIC_KEY_FILE",
+        concat!(key_path!("ec-current.pem"), ",", key_path!("ec-next.pem")),
+    ),
+    ("JWT_ISSUER", ISSUER),
+    ("JWT_AUDIENCE", AUDIENCE),
+];
+
+/// An identity provider's keys: `{prefix}-current`, `{prefix}-next` (configured as the kids of
+/// those names) and `{prefix}-attacker` (never configured).
+struct Provider {
+    algorithm: Algorithm,
+    prefix: &'static str,
+}
+
+const RSA: Provider = Provider {
+    algorithm: Algorithm::RS256,
+    prefix: "rsa",
+};
+const EC: Provider = Provider {
+    algorithm: Algorithm::ES256,
+    prefix: "ec",
+};
+
+fn key_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+impl Provider {
+    /// The kid (and file stem) of one of this provider's keys.
+    fn kid(&self, key: &str) -> String {
+        format!("{}-{key}", self.prefix)
+    }
+
+    fn private_key(&self, key: &str) -> EncodingKey {
+        let pem = key_file(&format!("{}.key", self.kid(key)));
+        match self.algorithm {
+            Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),
+            _ => EncodingKey::from_ec_pem(&pem).unwrap(),
+        }
+    }
+
+    /// Signs as the provider would, with `key`'s private key, naming `kid` in the header.
+    fn sign(&self, claims: &Value, key: &str, kid: Option<&str>) -> String {
+        let mut header = Header::new(self.algorithm);
+        header.kid = kid.map(|kid| self.kid(kid));
+        jsonwebtoken::encode(&header, claims, &self.private_key(key)).unwrap()
+    }
+
+    /// A token the provider issues for `sub` with its current key.
+    fn token(&self, sub: &str) -> String {
+        self.sign(&provider_claims(sub), "current", Some("current"))
+    }
+
+    /// A header naming another algorithm, with the kid of the current key.
+    fn header(&self, algorithm: Algorithm) -> Header {
+        let mut header = Header::new(algorithm);
+        header.kid = Some(self.kid("current"));
+        header
+    }
+}
+
+fn provider_claims(sub: &str) -> Value {
+    json!({ "sub": sub, "exp": now() + 300, "iss": ISSUER, "aud": AUDIENCE })
+}
+
+/// `claims` with `changes` applied; a null removes the claim.
+fn with(mut claims: Value, changes: Value) -> Value {
+    for (name, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(name);
+        } else {
+            claims[name] = value.clone();
+        }
+    }
+    claims
+}
+
+async fn refuses_every_kind_of_bad_provider_token(app: TestApp, provider: &Provider) {
+    let admin = app.admin().await;
+    let sub = admin.id.to_string();
+    let valid = provider_claims(&sub);
+
+    // A single configured key accepts its tokens with or without `kid`.
+    let data = app.gql_ok(&provider.token(&sub), ME, json!({})).await;
+    assert_eq!(data["me"]["role"], "ADMIN");
+    let without_kid = provider.sign(&valid, "current", None);
+    assert_eq!(
+        app.gql_ok(&without_kid, ME, json!({})).await["me"]["id"],
+        sub
+    );
+
+    assert_unauthenticated(&app, None, "no token").await;
+    assert_unauthenticated(&app, Some(&admin.token), "empty token").await;
+    let forged = provider.sign(&valid, "attacker", Some("current"));
+    assert_unauthenticated(&app, Some(&forged), "forged: another key, the current kid").await;
+    let forged = provider.sign(&valid, "attacker", None);
+    assert_unauthenticated(&app, Some(&forged), "forged: another key, no kid").await;
+    let unconfigured = provider.sign(&valid, "next", Some("next"));
+    assert_unauthenticated(&app, Some(&unconfigured), "a key not configured yet").await;
+    let unknown_kid = provider.sign(&valid, "current", Some("retired"));
+    assert_unauthenticated(&app, Some(&unknown_kid), "unknown kid").await;
+
+    // A viewer's genuine token with its payload swapped for the admin's claims.
+    let viewer = app.user(admin.organisation_id, UserRole::Viewer).await;
+    let viewer_token = provider.token(&viewer.id.to_string());
+    let parts: Vec<&str> = viewer_token.split('.').collect();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64_url(valid.to_string().as_bytes()),
+        parts[2]
+    );
+    assert_unauthenticated(&app, Some(&tampered), "tampered payload").await;
+
+    let refused_claims = [
+        (json!({ "exp": now() - 3600 }), "expired"),
+        (json!({ "exp": null }), "no exp"),
+        (json!({ "nbf": now() + 3600 }), "not yet valid"),
+        (json!({ "iss": "https://evil.example.org" }), "wrong issuer"),
+        (json!({ "iss": null }), "no issuer"),
+        (json!({ "aud": "another-service" }), "wrong audience"),
+        (json!({ "aud": null }), "no audience"),
+        (json!({ "sub": null }), "no sub"),
+        (
+            json!({ "sub": "admin@example.org" }),
+            "sub is not a user id",
+        ),
+        (json!({ "sub": uuid::Uuid::now_v7() }), "unknown user"),
+    ];
+    for (changes, why) in refused_claims {
+        let token = provider.sign(&with(valid.clone(), changes), "current", Some("current"));
+        assert_unauthenticated(&app, Some(&token), why).await;
+    }
+
+    // RFC 8725 §2.1: the algorithm is configured, never taken from the token.
+    let unsigned = format!(
+        "{}.{}.",
+        base64_url(
+            format!(
+                r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#,
+                provider.kid("current")
+            )
+            .as_bytes()
+        ),
+        base64_url(valid.to_string().as_bytes())
+    );
+    assert_unauthenticated(&app, Some(&unsigned), "alg none").await;
+    // Key confusion: HS256 with the public key file's bytes as the HMAC secret.
+    let public_pem = key_file(&format!("{}.pem", provider.kid("current")));
+    let confused = jsonwebtoken::encode(
+        &provider.header(Algorithm::HS256),
+        &valid,
+        &EncodingKey::from_secret(&public_pem).unwrap(),
+    )
+    .unwrap();
+    assert_unauthenticated(&app, Some(&confused), "HS256 signed with the public key").await;
+    // Other algorithms, each correctly signed with a key of its own family.
+    let rsa_key = RSA.private_key("current");
+    for algorithm in [Algorithm::RS256, Algorithm::RS512, Algorithm::PS256] {
+        if algorithm == provider.algorithm {
+            continue;
+        }
+        let token = jsonwebtoken::encode(&provider.header(algorithm), &valid, &rsa_key).unwrap();
+        assert_unauthenticated(&app, Some(&token), &format!("{algorithm:?} token")).await;
+    }
+    if provider.algorithm != Algorithm::ES256 {
+        let token = EC.sign(&valid, "current", Some("current"));
+        assert_unauthenticated(&app, Some(&token), "ES256 token").await;
+    }
+
+    for garbage in [
+        "abc.def.ghi",
+        "%%%.e30.sig",
+        "e30.e30.e30",
+        "not-a-jwt",
+        "a.b.c.d",
+        "..",
+    ] {
+        assert_unauthenticated(&app, Some(garbage), garbage).await;
+    }
+    let oversized = provider.sign(
+        &with(valid.clone(), json!({ "pad": "x".repeat(9000) })),
+        "current",
+        Some("current"),
+    );
+    assert_unauthenticated(&app, Some(&oversized), "oversized, though validly signed").await;
+
+    // The well-formed token still works, so the refusals above were about the tokens.
+    let data = app.gql_ok(&provider.token(&sub), ME, json!({})).await;
+    assert_eq!(data["me"]["role"], "ADMIN");
+}
+
+async fn rotation_selects_the_key_by_kid(app: TestApp, provider: &Provider) {
+    let admin = app.admin().await;
+    let sub = admin.id.to_string();
+    let valid = provider_claims(&sub);
+
+    // Both keys of the rotation work at once, each selected by its own kid.
+    for key in ["current", "next"] {
+        let token = provider.sign(&valid, key, Some(key));
+        let data = app.gql_ok(&token, ME, json!({})).await;
+        assert_eq!(data["me"]["id"], sub, "{key}");
+    }
+
+    let no_kid = provider.sign(&valid, "current", None);
+    assert_unauthenticated(&app, Some(&no_kid), "no kid with two keys configured").await;
+    let unknown_kid = provider.sign(&valid, "current", Some("retired"));
+    assert_unauthenticated(&app, Some(&unknown_kid), "unknown kid").await;
+    let wrong_key = provider.sign(&valid, "next", Some("current"));
+    assert_unauthenticated(
+        &app,
+        Some(&wrong_key),
+        "kid of one key, signed by the other",
+    )
+    .await;
+    let forged = provider.sign(&valid, "attacker", Some("next"));
+    assert_unauthenticated(&app, Some(&forged), "forged with the next kid").await;
+}
+
+async fn rs256_refuses_every_kind_of_bad_token(app: TestApp) {
+    refuses_every_kind_of_bad_provider_token(app, &RSA).await;
+}
+
+async fn es256_refuses_every_kind_of_bad_token(app: TestApp) {
+    refuses_every_kind_of_bad_provider_token(app, &EC).await;
+}
+
+async fn rs256_rotation_selects_the_key_by_kid(app: TestApp) {
+    rotation_selects_the_key_by_kid(app, &RSA).await;
+}
+
+async fn es256_rotation_selects_the_key_by_kid(app: TestApp) {
+    rotation_selects_the_key_by_kid(app, &EC).await;
+}
+
+on_both_databases!(with super::RS256_ONE_KEY; rs256_refuses_every_kind_of_bad_token);
+on_both_databases!(with super::RS256_ROTATION; rs256_rotation_selects_the_key_by_kid);
+on_both_databases!(with super::ES256_ONE_KEY; es256_refuses_every_kind_of_bad_token);
+on_both_databases!(with super::ES256_ROTATION; es256_rotation_selects_the_key_by_kid);

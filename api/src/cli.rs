@@ -96,12 +96,14 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Token { user, ttl } => {
+            // First, so that under an identity provider the operator hears why at once.
+            let issuer = TokenIssuer::new(&config.jwt)?;
             let db = db::connect(&config.database_url, config.database_max_connections).await?;
             let user = users::find_by_email(&db, &user)
                 .await?
                 .filter(|user| user.active)
                 .ok_or_else(|| format!("no active user with e-mail address {user}"))?;
-            println!("{}", TokenIssuer::new(&config.jwt)?.mint(user.id, ttl)?);
+            println!("{}", issuer.mint(user.id, ttl)?);
             Ok(())
         }
         Command::Admin(AdminCommand::Create {
@@ -140,6 +142,9 @@ async fn create_first_admin(
     area: &str,
     ttl: Duration,
 ) -> CliResult {
+    // Before any write: with an identity provider's keys this fails, and must not leave an admin
+    // behind whose token was never printed.
+    let issuer = TokenIssuer::new(&config.jwt)?;
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     Migrator::up(&db, None).await?;
     if entity::user::Entity::find().count(&db).await? > 0 {
@@ -179,7 +184,7 @@ async fn create_first_admin(
         organisation.name,
         ttl.as_secs()
     );
-    println!("{}", TokenIssuer::new(&config.jwt)?.mint(admin.id, ttl)?);
+    println!("{}", issuer.mint(admin.id, ttl)?);
     Ok(())
 }
 

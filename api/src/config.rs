@@ -4,7 +4,12 @@
 //! value is a startup error that names the variable and says how to fix it; nothing secret ever
 //! falls back silently to a default outside development mode.
 
-use std::{env, net::SocketAddr, str::FromStr};
+use std::{env, ffi::OsStr, fmt, fs, net::SocketAddr, path::Path, str::FromStr};
+
+use jsonwebtoken::{
+    Algorithm, DecodingKey,
+    jwk::{AlgorithmParameters, EllipticCurve, Jwk},
+};
 
 /// Where the service runs. Development mode exists so a newcomer can try the API in one command;
 /// it is chosen explicitly (`--dev` or `APP_ENV=development`), never by omission.
@@ -44,14 +49,70 @@ pub struct Config {
 
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
-    /// `JWT_SECRET`: the HS256 key, at least 32 bytes. Required in production.
-    pub secret: Vec<u8>,
+    /// `JWT_ALGORITHM` and the key or keys that check tokens; see [`TokenKeys`].
+    pub keys: TokenKeys,
     /// `JWT_ISSUER`: when set, tokens must carry exactly this `iss`.
     pub issuer: Option<String>,
     /// `JWT_AUDIENCE`: when set, tokens must carry this `aud`.
     pub audience: Option<String>,
     /// `JWT_LEEWAY_SECONDS`: clock skew allowed on `exp`/`nbf` (default 30, at most 300).
     pub leeway_seconds: u64,
+}
+
+/// Who signs tokens, and so what checks them. `JWT_ALGORITHM` (`HS256`, the default, `RS256` or
+/// `ES256`) chooses; exactly one of `JWT_SECRET` and `JWT_PUBLIC_KEY_FILE` goes with it. Only this
+/// algorithm is ever accepted, whatever a token's header says (RFC 8725 §3.1).
+#[derive(Clone)]
+pub enum TokenKeys {
+    /// `JWT_SECRET` (HS256): a key of at least 32 bytes with which this service both mints (`api
+    /// token`, `admin create`) and checks tokens. Required in production unless
+    /// `JWT_PUBLIC_KEY_FILE` is used.
+    Secret(Vec<u8>),
+    /// `JWT_PUBLIC_KEY_FILE` (RS256 or ES256): an identity provider signs tokens with its private
+    /// key; this service holds only public keys, so it checks tokens but cannot mint them.
+    ///
+    /// The variable lists one or more PEM public key files (`-----BEGIN PUBLIC KEY-----`; RSA of
+    /// at least 2048 bits for RS256, P-256 for ES256), separated by commas. A key's id is its file
+    /// name without the extension (`/etc/outcomes/jwt/2026-05.pem` is key `2026-05`) and must be
+    /// the `kid` the provider writes in the header of tokens signed with it. A `kid` that names no
+    /// configured key is refused; a token without `kid` is accepted only while a single key is
+    /// configured. To rotate, list the current and the next key, restart, let the provider switch
+    /// to the next key, then remove the old one once its tokens have expired.
+    PublicKeys {
+        algorithm: Algorithm,
+        keys: Vec<PublicKey>,
+    },
+}
+
+/// One identity provider key and the `kid` that selects it.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub kid: String,
+    pub key: DecodingKey,
+}
+
+impl TokenKeys {
+    /// The one algorithm tokens must be signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            TokenKeys::Secret(_) => Algorithm::HS256,
+            TokenKeys::PublicKeys { algorithm, .. } => *algorithm,
+        }
+    }
+}
+
+// By hand, so that printing the configuration can never print the secret.
+impl fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenKeys::Secret(_) => f.write_str("Secret([redacted])"),
+            TokenKeys::PublicKeys { algorithm, keys } => f
+                .debug_struct("PublicKeys")
+                .field("algorithm", algorithm)
+                .field("kids", &keys.iter().map(|key| &key.kid).collect::<Vec<_>>())
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,25 +175,23 @@ impl Config {
             }
         };
 
-        let secret = match (var("JWT_SECRET"), mode) {
-            (Some(secret), _) if secret.len() >= 32 => secret.into_bytes(),
-            (Some(_), _) => {
+        let algorithm = match var("JWT_ALGORITHM").as_deref().map(str::trim) {
+            None | Some("HS256") => Algorithm::HS256,
+            Some("RS256") => Algorithm::RS256,
+            Some("ES256") => Algorithm::ES256,
+            Some(other) => {
                 return Err(ConfigError {
-                    variable: "JWT_SECRET",
-                    message: "must be at least 32 bytes; generate one with `openssl rand -hex 32`"
-                        .into(),
-                });
-            }
-            (None, Mode::Development) => DEVELOPMENT_JWT_SECRET.as_bytes().to_vec(),
-            (None, Mode::Production) => {
-                return Err(ConfigError {
-                    variable: "JWT_SECRET",
-                    message: "is required in production (at least 32 bytes; generate one with \
-                              `openssl rand -hex 32`), or run with --dev to try the service locally"
-                        .into(),
+                    variable: "JWT_ALGORITHM",
+                    message: format!("`{other}` is not HS256, RS256 or ES256"),
                 });
             }
         };
+        let keys = token_keys(
+            mode,
+            algorithm,
+            var("JWT_SECRET"),
+            var("JWT_PUBLIC_KEY_FILE"),
+        )?;
 
         let leeway_seconds = parse_or("JWT_LEEWAY_SECONDS", var("JWT_LEEWAY_SECONDS"), 30u64)?;
         if leeway_seconds > 300 {
@@ -166,7 +225,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
             jwt: JwtConfig {
-                secret,
+                keys,
                 issuer: var("JWT_ISSUER"),
                 audience: var("JWT_AUDIENCE"),
                 leeway_seconds,
@@ -188,7 +247,170 @@ impl Config {
 
     /// Whether the well-known development secret is in use (worth a warning at start-up).
     pub fn uses_development_secret(&self) -> bool {
-        self.jwt.secret == DEVELOPMENT_JWT_SECRET.as_bytes()
+        matches!(&self.jwt.keys, TokenKeys::Secret(secret) if secret == DEVELOPMENT_JWT_SECRET.as_bytes())
+    }
+}
+
+/// Pairs the algorithm with its key source, refusing any combination that would leave an operator
+/// guessing which key is in force.
+fn token_keys(
+    mode: Mode,
+    algorithm: Algorithm,
+    secret: Option<String>,
+    key_files: Option<String>,
+) -> Result<TokenKeys, ConfigError> {
+    match (algorithm, secret, key_files) {
+        (_, Some(_), Some(_)) => Err(ConfigError {
+            variable: "JWT_SECRET",
+            message: "cannot be combined with JWT_PUBLIC_KEY_FILE: set JWT_SECRET for HS256 \
+                      tokens this service mints, or JWT_ALGORITHM (RS256 or ES256) and \
+                      JWT_PUBLIC_KEY_FILE for tokens from an identity provider"
+                .into(),
+        }),
+        (Algorithm::HS256, None, Some(_)) => Err(ConfigError {
+            variable: "JWT_PUBLIC_KEY_FILE",
+            message: "is only used with JWT_ALGORITHM=RS256 or ES256; set JWT_ALGORITHM to the \
+                      algorithm your identity provider signs with"
+                .into(),
+        }),
+        (Algorithm::HS256, Some(secret), None) if secret.len() >= 32 => {
+            Ok(TokenKeys::Secret(secret.into_bytes()))
+        }
+        (Algorithm::HS256, Some(_), None) => Err(ConfigError {
+            variable: "JWT_SECRET",
+            message: "must be at least 32 bytes; generate one with `openssl rand -hex 32`".into(),
+        }),
+        (Algorithm::HS256, None, None) => match mode {
+            Mode::Development => Ok(TokenKeys::Secret(
+                DEVELOPMENT_JWT_SECRET.as_bytes().to_vec(),
+            )),
+            Mode::Production => Err(ConfigError {
+                variable: "JWT_SECRET",
+                message: "is required in production (at least 32 bytes; generate one with \
+                          `openssl rand -hex 32`), or run with --dev to try the service locally"
+                    .into(),
+            }),
+        },
+        (algorithm, Some(_), None) => Err(ConfigError {
+            variable: "JWT_SECRET",
+            message: format!(
+                "is only used with JWT_ALGORITHM=HS256; with {algorithm:?}, set \
+                 JWT_PUBLIC_KEY_FILE to your identity provider's public key file(s) instead"
+            ),
+        }),
+        (algorithm, None, None) => Err(ConfigError {
+            variable: "JWT_PUBLIC_KEY_FILE",
+            message: format!(
+                "is required when JWT_ALGORITHM is {algorithm:?}: your identity provider's PEM \
+                 public key file(s), separated by commas"
+            ),
+        }),
+        (algorithm, None, Some(files)) => load_public_keys(algorithm, &files),
+    }
+}
+
+/// Reads every file `JWT_PUBLIC_KEY_FILE` lists; each key's id is its file name without the
+/// extension.
+fn load_public_keys(algorithm: Algorithm, files: &str) -> Result<TokenKeys, ConfigError> {
+    let error = |message: String| ConfigError {
+        variable: "JWT_PUBLIC_KEY_FILE",
+        message,
+    };
+    let mut keys: Vec<PublicKey> = Vec::new();
+    for path in files
+        .split(',')
+        .map(str::trim)
+        .filter(|path| !path.is_empty())
+    {
+        let kid = Path::new(path)
+            .file_stem()
+            .and_then(OsStr::to_str)
+            .filter(|kid| !kid.is_empty())
+            .ok_or_else(|| error(format!("`{path}` has no file name to use as the key id")))?;
+        if keys.iter().any(|key| key.kid == kid) {
+            return Err(error(format!(
+                "two files have the key id `{kid}` (a key's id is its file name without the \
+                 extension); give each key its own name"
+            )));
+        }
+        let pem = fs::read_to_string(path)
+            .map_err(|err| error(format!("cannot read `{path}`: {err}")))?;
+        let key =
+            parse_public_key(algorithm, &pem).map_err(|why| error(format!("`{path}` {why}")))?;
+        keys.push(PublicKey {
+            kid: kid.to_owned(),
+            key,
+        });
+    }
+    if keys.is_empty() {
+        return Err(error("lists no file".into()));
+    }
+    Ok(TokenKeys::PublicKeys { algorithm, keys })
+}
+
+/// Parses one PEM public key for `algorithm`, or says what is wrong with it. Everything is checked
+/// here so that a wrong file stops start-up instead of refusing every token later.
+fn parse_public_key(algorithm: Algorithm, pem: &str) -> Result<DecodingKey, String> {
+    if pem.contains("PRIVATE KEY-----") {
+        return Err(
+            "holds a private key: configure the public key (`openssl pkey -in FILE \
+                    -pubout`), and keep private keys off this server"
+                .into(),
+        );
+    }
+    if pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(
+            "is a certificate: configure its public key (`openssl x509 -in FILE -pubkey \
+                    -noout`)"
+                .into(),
+        );
+    }
+    // The PEM parser reads the first block only; a second key would be silently ignored.
+    if pem.matches("-----BEGIN ").count() != 1 {
+        return Err("must hold exactly one PEM block; put each key in its own file".into());
+    }
+    match algorithm {
+        Algorithm::RS256 => {
+            let not_rsa = || "is not an RSA public key in PEM format, as RS256 needs".to_owned();
+            let key = DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| not_rsa())?;
+            let Ok(Jwk {
+                algorithm: AlgorithmParameters::RSA(rsa),
+                ..
+            }) = Jwk::from_decoding_key(&key, Some(algorithm))
+            else {
+                return Err(not_rsa());
+            };
+            // `n` is base64url without padding: three bytes for every four characters.
+            if rsa.n.len() * 3 / 4 < 256 {
+                return Err("is an RSA key shorter than 2048 bits, too weak for RS256".into());
+            }
+            Ok(key)
+        }
+        Algorithm::ES256 => {
+            let not_p256 =
+                || "is not a P-256 EC public key in PEM format, as ES256 needs".to_owned();
+            let key = DecodingKey::from_ec_pem(pem.as_bytes()).map_err(|_| not_p256())?;
+            let Ok(Jwk {
+                algorithm: AlgorithmParameters::EllipticCurve(ec),
+                ..
+            }) = Jwk::from_decoding_key(&key, Some(algorithm))
+            else {
+                return Err(not_p256());
+            };
+            if ec.curve != EllipticCurve::P256 {
+                return Err(format!(
+                    "is a {:?} key, but ES256 needs a P-256 key",
+                    ec.curve
+                ));
+            }
+            // Building a verifier checks that the point lies on the curve; the empty signature
+            // then simply fails to verify.
+            if jsonwebtoken::crypto::verify("", b"", &key, algorithm).is_err() {
+                return Err(not_p256());
+            }
+            Ok(key)
+        }
+        other => Err(format!("cannot be used with {other:?}")),
     }
 }
 
@@ -242,6 +464,145 @@ mod tests {
         let config = config(true, &[]).unwrap();
         assert!(config.uses_development_secret());
         assert!(config.graphiql);
+    }
+
+    /// A committed test-only key under `tests/keys/`.
+    fn key(name: &str) -> String {
+        format!("{}/../tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn key_error(algorithm: &str, files: &str) -> ConfigError {
+        config(
+            false,
+            &[("JWT_ALGORITHM", algorithm), ("JWT_PUBLIC_KEY_FILE", files)],
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn provider_keys_are_named_by_their_file_stem() {
+        let files = format!("{}, {}", key("rsa-current.pem"), key("rsa-next.pem"));
+        let config = config(
+            false,
+            &[("JWT_ALGORITHM", "RS256"), ("JWT_PUBLIC_KEY_FILE", &files)],
+        )
+        .unwrap();
+        let TokenKeys::PublicKeys { algorithm, keys } = &config.jwt.keys else {
+            panic!("expected public keys, got {:?}", config.jwt.keys);
+        };
+        assert_eq!(*algorithm, Algorithm::RS256);
+        let kids: Vec<&str> = keys.iter().map(|key| key.kid.as_str()).collect();
+        assert_eq!(kids, ["rsa-current", "rsa-next"]);
+        assert!(!config.uses_development_secret());
+    }
+
+    #[test]
+    fn es256_reads_p256_keys() {
+        let config = config(
+            false,
+            &[
+                ("JWT_ALGORITHM", "ES256"),
+                ("JWT_PUBLIC_KEY_FILE", &key("ec-current.pem")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.jwt.keys.algorithm(), Algorithm::ES256);
+    }
+
+    #[test]
+    fn an_unknown_algorithm_names_its_variable() {
+        for algorithm in ["none", "HS512", "rs256", "PS256"] {
+            let err = config(true, &[("JWT_ALGORITHM", algorithm)]).unwrap_err();
+            assert_eq!(err.variable, "JWT_ALGORITHM", "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn secret_and_key_file_together_are_refused() {
+        for algorithm in ["HS256", "RS256"] {
+            let err = config(
+                true,
+                &[
+                    ("JWT_ALGORITHM", algorithm),
+                    ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                    ("JWT_PUBLIC_KEY_FILE", &key("rsa-current.pem")),
+                ],
+            )
+            .unwrap_err();
+            assert_eq!(err.variable, "JWT_SECRET");
+            assert!(err.message.contains("JWT_PUBLIC_KEY_FILE"), "{err}");
+        }
+    }
+
+    #[test]
+    fn each_algorithm_needs_its_own_kind_of_key() {
+        // Not even development mode falls back to a secret for an identity provider's tokens.
+        let err = config(true, &[("JWT_ALGORITHM", "RS256")]).unwrap_err();
+        assert_eq!(err.variable, "JWT_PUBLIC_KEY_FILE");
+        let err = config(
+            false,
+            &[
+                ("JWT_ALGORITHM", "ES256"),
+                ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+        let err = config(false, &[("JWT_PUBLIC_KEY_FILE", &key("rsa-current.pem"))]).unwrap_err();
+        assert_eq!(err.variable, "JWT_PUBLIC_KEY_FILE");
+        assert!(err.message.contains("JWT_ALGORITHM"), "{err}");
+    }
+
+    #[test]
+    fn a_key_file_that_is_not_the_algorithms_public_key_is_refused() {
+        let cases = [
+            ("RS256", key("ec-current.pem"), "not an RSA public key"),
+            ("ES256", key("rsa-current.pem"), "not a P-256 EC public key"),
+            ("ES256", key("ec-p384.pem"), "needs a P-256 key"),
+            ("RS256", key("rsa-1024.pem"), "shorter than 2048 bits"),
+            ("RS256", key("rsa-current.key"), "private key"),
+            ("ES256", key("ec-current.key"), "private key"),
+            ("RS256", key("README.md"), "exactly one PEM block"),
+            ("RS256", key("missing.pem"), "cannot read"),
+            ("RS256", format!("{},", key("rsa-current.pem")), ""),
+        ];
+        for (algorithm, files, why) in cases {
+            if why.is_empty() {
+                // A trailing comma is harmless.
+                assert!(
+                    config(
+                        false,
+                        &[
+                            ("JWT_ALGORITHM", algorithm),
+                            ("JWT_PUBLIC_KEY_FILE", &files)
+                        ]
+                    )
+                    .is_ok()
+                );
+                continue;
+            }
+            let err = key_error(algorithm, &files);
+            assert_eq!(err.variable, "JWT_PUBLIC_KEY_FILE", "{files}");
+            assert!(err.message.contains(why), "{files}: {err}");
+        }
+    }
+
+    #[test]
+    fn two_keys_with_the_same_id_are_refused() {
+        let same = format!(
+            "{},{}/../keys/rsa-current.pem",
+            key("rsa-current.pem"),
+            key("")
+        );
+        let err = key_error("RS256", &same);
+        assert!(err.message.contains("key id `rsa-current`"), "{err}");
+        assert_eq!(key_error("RS256", " , ").variable, "JWT_PUBLIC_KEY_FILE");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let config = config(true, &[]).unwrap();
+        assert!(!format!("{config:?}").contains(DEVELOPMENT_JWT_SECRET));
     }
 
     #[test]

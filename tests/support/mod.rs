@@ -18,24 +18,35 @@ use uuid::Uuid;
 pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
 
 /// Runs each named scenario `async fn name(app: TestApp)` once per database, as the tests
-/// `name::sqlite` and `name::postgres`.
+/// `name::sqlite` and `name::postgres`. `with CONFIG;` first starts those apps with extra
+/// configuration variables (`&[(&str, &str)]`, evaluated inside the generated module, so a
+/// constant is named `super::NAME`).
 #[macro_export]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {$(
+        $crate::on_both_databases!(@scenario $name, sqlite(), postgres());
+    )*};
+    (with $config:expr; $($name:ident),* $(,)?) => {$(
+        $crate::on_both_databases!(
+            @scenario $name, sqlite_with($config), postgres_with($config)
+        );
+    )*};
+    (@scenario $name:ident, $sqlite:ident($($sqlite_config:expr)?),
+        $postgres:ident($($postgres_config:expr)?)) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$name($crate::support::TestApp::sqlite().await).await;
+                super::$name($crate::support::TestApp::$sqlite($($sqlite_config)?).await).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                if let Some(app) = $crate::support::TestApp::postgres().await {
+                if let Some(app) = $crate::support::TestApp::$postgres($($postgres_config)?).await {
                     super::$name(app).await;
                 }
             }
         }
-    )*};
+    };
 }
 
 /// The PostgreSQL server URL, or `None` to skip (unless `REQUIRE_POSTGRES` is set).
@@ -90,7 +101,8 @@ pub struct TestApp {
     pub base_url: String,
     pub db: DatabaseConnection,
     client: reqwest::Client,
-    issuer: TokenIssuer,
+    /// `None` when the app checks an identity provider's tokens, which it cannot mint.
+    issuer: Option<TokenIssuer>,
     _scratch: Scratch,
 }
 
@@ -124,6 +136,11 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(&[]).await
+    }
+
+    /// A PostgreSQL-backed app with extra configuration variables.
+    pub async fn postgres_with(extra: &[(&str, &str)]) -> Option<Self> {
         let server_url = postgres_url()?;
         let name = format!("outcomes_test_{}", Uuid::now_v7().simple());
         let admin = sea_orm::Database::connect(&server_url)
@@ -135,7 +152,7 @@ impl TestApp {
             .expect("create test database");
         let url = database_url_for(&server_url, &name);
         let scratch = Scratch::Postgres { server_url, name };
-        Some(Self::start(&url, &[], scratch).await)
+        Some(Self::start(&url, extra, scratch).await)
     }
 
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
@@ -151,7 +168,7 @@ impl TestApp {
         Self {
             base_url,
             db,
-            issuer: TokenIssuer::new(&config.jwt).expect("issuer"),
+            issuer: TokenIssuer::new(&config.jwt).ok(),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()
@@ -160,10 +177,14 @@ impl TestApp {
         }
     }
 
+    /// A token for the user, minted with the app's HS256 secret; empty when the app checks an
+    /// identity provider's tokens (those tests sign their own).
     pub fn token_for(&self, user_id: Uuid) -> String {
-        self.issuer
-            .mint(user_id, Duration::from_secs(600))
-            .expect("mint token")
+        self.issuer.as_ref().map_or_else(String::new, |issuer| {
+            issuer
+                .mint(user_id, Duration::from_secs(600))
+                .expect("mint token")
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
