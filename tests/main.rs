@@ -4,10 +4,19 @@
 
 mod support;
 
+mod agreements;
+mod audit_events;
 mod http_contract;
 mod identity;
+mod interventions;
+mod members;
 mod organisations;
+mod participant_access;
 mod partnerships;
+mod permission_matrix;
 mod reference_data;
+mod reviews;
+mod scenarios;
 mod schema;
+mod targets;
 mod users;

@@ -84,6 +84,11 @@ versioned!(
     user => "user",
     partnership => "partnership",
     partnership_member => "partnership member",
+    agreement => "agreement",
+    target => "target",
+    intervention => "intervention",
+    participant => "participant",
+    enrolment => "enrolment",
 );
 
 /// Writes the fields set in `changes` if the row is still at `expected_version`, bumping the

@@ -5,6 +5,8 @@
 //! the configured limit and no further. Errors are always GraphQL-shaped JSON with a code, so a
 //! client has one error format to handle, whatever went wrong.
 
+use std::sync::Arc;
+
 use actix_web::{
     HttpRequest, HttpResponse,
     http::{StatusCode, header},
@@ -20,6 +22,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::{
+    audit,
     auth::{self, TokenVerifier},
     error::ApiError,
     graphql::{ApiSchema, RequestContext, add_missing_error_codes},
@@ -118,7 +121,8 @@ async fn graphql_post(
             .finish_json();
         }
     };
-    execute(&state, &req, actor, request).await
+    let operation = Operation::of(&request);
+    execute(&state, &req, actor, request, operation).await
 }
 
 async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -142,7 +146,8 @@ async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             .finish_json();
         }
     };
-    if is_mutation(&request) {
+    let operation = Operation::of(&request);
+    if operation.ty == Some(OperationType::Mutation) {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_USER_INPUT",
@@ -151,7 +156,7 @@ async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         .insert_header((header::ALLOW, "POST"))
         .finish_json();
     }
-    execute(&state, &req, actor, request).await
+    execute(&state, &req, actor, request, operation).await
 }
 
 async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor, HttpResponse> {
@@ -207,20 +212,40 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
     Ok(body)
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        // Not parseable: execution reports the syntax error.
-        return false;
-    };
-    let operation = match &request.operation_name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
-            .map(|(_, op)| op.node.ty),
-        None => document.operations.iter().next().map(|(_, op)| op.node.ty),
-    };
-    operation == Some(OperationType::Mutation)
+/// The operation a request will run: its type and its name, as far as the document says.
+struct Operation {
+    ty: Option<OperationType>,
+    name: Option<String>,
+}
+
+impl Operation {
+    fn of(request: &async_graphql::Request) -> Self {
+        let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+            // Not parseable: execution reports the syntax error.
+            return Self {
+                ty: None,
+                name: request.operation_name.clone(),
+            };
+        };
+        let selected = match &request.operation_name {
+            Some(wanted) => document
+                .operations
+                .iter()
+                .find(|(name, _)| name.is_some_and(|name| name.as_str() == wanted.as_str())),
+            None => document.operations.iter().next(),
+        };
+        Self {
+            ty: selected.map(|(_, operation)| operation.node.ty),
+            name: selected.and_then(|(name, _)| name.map(|name| name.to_string())),
+        }
+    }
+
+    /// How the access log names it.
+    fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| "unnamed operation".into())
+    }
 }
 
 async fn execute(
@@ -228,9 +253,19 @@ async fn execute(
     req: &HttpRequest,
     actor: auth::Actor,
     request: async_graphql::Request,
+    operation: Operation,
 ) -> HttpResponse {
-    let request = request.data(RequestContext::new(&state.db, actor));
-    let mut response = state.schema.execute(request).await;
+    let context = RequestContext::new(&state.db, actor.clone());
+    let participant_reads = Arc::clone(&context.participant_reads);
+    let mut response = state.schema.execute(request.data(context)).await;
+    // Fail closed: rows whose reading cannot be logged are not sent.
+    let read_ids = participant_reads.take();
+    if let Err(err) =
+        audit::record_participant_reads(&state.db, &actor, &read_ids, &operation.label()).await
+    {
+        let error: async_graphql::Error = ApiError::from(err).into();
+        response = Response::from_errors(vec![error.into_server_error(Default::default())]);
+    }
     add_missing_error_codes(&mut response.errors);
     // GraphQL over HTTP: with its own media type, a request that never reached execution
     // (syntax, validation) is a 400; a plain-JSON client always gets 200.

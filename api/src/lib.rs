@@ -4,19 +4,25 @@
 //! `main.rs` only parses the command line; everything it runs lives here so tests can start the
 //! same service in-process.
 
+pub mod agreements;
 pub mod areas;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod enrolments;
 pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod indicators;
+pub mod interventions;
+pub mod measures;
 pub mod organisations;
+pub mod participants;
 pub mod partnerships;
 pub mod policy;
+pub mod targets;
 pub mod users;
 pub mod validation;
 

@@ -19,7 +19,7 @@ use crate::{
     error::{ApiError, ApiResult, UniqueField},
     graphql::{
         db_and_actor,
-        pagination::{Page, PageRequest, fetch_page},
+        pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
     },
     policy, validation,
@@ -129,6 +129,7 @@ impl OrganisationQuery {
             select,
             organisation::Column::Id,
             page,
+            Order::OldestFirst,
             |row| row.id,
             Organisation,
         )

@@ -2,20 +2,28 @@
 //! and exactly what each member will do. A partnership exists only for admins and for users whose
 //! organisation is an active member (§4.2); everyone else gets NOT_FOUND.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, dataloader::Loader,
+};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{
-    enums::{MemberRole, PartnershipKind, PartnershipStatus},
+    enums::{
+        AgreementKind, AgreementStatus, InterventionStatus, MemberRole, PartnershipKind,
+        PartnershipStatus, TargetState,
+    },
     partnership, partnership_member,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    agreements::{self, Agreement},
     areas::Area,
     audit::{self, Change},
     auth::Actor,
@@ -23,12 +31,15 @@ use crate::{
     error::{ApiError, ApiResult},
     graphql::{
         db_and_actor,
-        pagination::{Page, PageRequest, fetch_page},
+        loaders::{LoadError, load_error},
+        pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
         scalars::Date,
     },
+    interventions::Intervention,
     organisations::Organisation,
     policy::{self, PartnershipRole},
+    targets::Target,
     validation,
 };
 
@@ -118,6 +129,69 @@ impl Partnership {
             .into_iter()
             .filter(|member| include_former || member.left_on.is_none())
             .map(PartnershipMember)
+            .collect())
+    }
+    /// Every version of every written agreement, newest first; filter by kind or status (for
+    /// example `status: AGREED` for the texts in force).
+    async fn agreements(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<AgreementKind>,
+        status: Option<AgreementStatus>,
+    ) -> async_graphql::Result<Vec<Agreement>> {
+        let agreements = request(ctx)?
+            .loaders
+            .agreements
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(agreements
+            .into_iter()
+            .filter(|row| kind.is_none_or(|kind| row.kind == kind))
+            .filter(|row| status.is_none_or(|status| row.status == status))
+            .map(Agreement)
+            .collect())
+    }
+    /// The services delivered in the partnership, in the order they were set up; filter by
+    /// status or provider.
+    async fn interventions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<InterventionStatus>,
+        provider_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<Intervention>> {
+        let provider_id = provider_id
+            .map(|id| parse_id(&id, "providerId"))
+            .transpose()?;
+        let interventions = request(ctx)?
+            .loaders
+            .partnership_interventions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(interventions
+            .into_iter()
+            .filter(|row| status.is_none_or(|status| row.status == status))
+            .filter(|row| provider_id.is_none_or(|provider| row.provider_id == provider))
+            .map(Intervention)
+            .collect())
+    }
+    /// The partnership's targets, in the order they were proposed; filter by state.
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<TargetState>,
+    ) -> async_graphql::Result<Vec<Target>> {
+        let targets = request(ctx)?
+            .loaders
+            .targets
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(targets
+            .into_iter()
+            .filter(|row| state.is_none_or(|state| row.state == state))
+            .map(Target)
             .collect())
     }
     async fn version(&self) -> i32 {
@@ -233,6 +307,34 @@ pub struct AddPartnershipMemberInput {
     pub joined_on: Option<Date>,
 }
 
+/// Fields left out are unchanged.
+#[derive(InputObject)]
+pub struct UpdatePartnershipMemberInput {
+    pub id: ID,
+    pub expected_version: i32,
+    pub role: Option<MemberRole>,
+    /// Exactly what this member will do, in plain language.
+    pub responsibilities: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RemovePartnershipMemberInput {
+    pub id: ID,
+    pub expected_version: i32,
+    /// The day the organisation left; defaults to today, never in the future.
+    pub left_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct RecordPartnershipReviewInput {
+    pub id: ID,
+    pub expected_version: i32,
+    /// What the partners concluded, in plain language.
+    pub notes: String,
+    /// The day the review took place; defaults to today, never in the future.
+    pub reviewed_on: Option<Date>,
+}
+
 #[derive(SimpleObject)]
 pub struct PartnershipPayload {
     pub partnership: Partnership,
@@ -267,6 +369,7 @@ impl PartnershipQuery {
             select,
             partnership::Column::Id,
             page,
+            Order::OldestFirst,
             |row| row.id,
             Partnership,
         )
@@ -345,6 +448,48 @@ impl PartnershipMutation {
             member: PartnershipMember(model),
         })
     }
+
+    /// Changes a current member's role or responsibilities. The last active commissioner
+    /// cannot stop being one.
+    async fn update_partnership_member(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePartnershipMemberInput,
+    ) -> async_graphql::Result<PartnershipMemberPayload> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let model = update_member(db, actor, input).await?;
+        Ok(PartnershipMemberPayload {
+            member: PartnershipMember(model),
+        })
+    }
+
+    /// Records that a member has left (its history stays; it can rejoin with
+    /// addPartnershipMember). The last active commissioner cannot leave.
+    async fn remove_partnership_member(
+        &self,
+        ctx: &Context<'_>,
+        input: RemovePartnershipMemberInput,
+    ) -> async_graphql::Result<PartnershipMemberPayload> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let model = remove_member(db, actor, input).await?;
+        Ok(PartnershipMemberPayload {
+            member: PartnershipMember(model),
+        })
+    }
+
+    /// Records a review of the partnership: its notes and date, and the next review, due one
+    /// review interval after this one.
+    async fn record_partnership_review(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPartnershipReviewInput,
+    ) -> async_graphql::Result<PartnershipPayload> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let model = record_review(db, actor, input).await?;
+        Ok(PartnershipPayload {
+            partnership: Partnership(model),
+        })
+    }
 }
 
 /// The partnership, if the actor can see it; NOT_FOUND otherwise.
@@ -356,6 +501,39 @@ pub async fn find_visible(
     partnership::Entity::find_by_id(id)
         .filter(policy::visible_partnerships(actor))
         .one(db)
+        .await?
+        .ok_or(ApiError::NotFound {
+            entity: "partnership",
+        })
+}
+
+/// The actor's role in the partnership that owns a thing, where not seeing the partnership
+/// means not seeing the thing: NOT_FOUND names the thing, never the partnership.
+pub(crate) async fn role_for(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    partnership_id: Uuid,
+    entity: &'static str,
+) -> ApiResult<PartnershipRole> {
+    policy::role_in_partnership(conn, actor, partnership_id)
+        .await
+        .map_err(|err| match err {
+            ApiError::NotFound { .. } => ApiError::NotFound { entity },
+            other => other,
+        })
+}
+
+/// Locks the partnership row until the transaction ends (SELECT … FOR UPDATE on PostgreSQL;
+/// SQLite's BEGIN IMMEDIATE already serialises writers), so changes that depend on the whole
+/// set of its members or agreement versions (the last commissioner, the next version number)
+/// are decided one at a time.
+pub(crate) async fn lock_partnership(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> ApiResult<partnership::Model> {
+    partnership::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
         .await?
         .ok_or(ApiError::NotFound {
             entity: "partnership",
@@ -612,4 +790,268 @@ async fn insert_member(
         )
     })?;
     Ok(member)
+}
+
+/// The member, its partnership locked, if the actor may manage that partnership: NOT_FOUND if
+/// they cannot see it, FORBIDDEN if they can but are not its commissioner.
+async fn find_member_to_manage(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<partnership_member::Model> {
+    const ENTITY: &str = "partnership member";
+    let member = partnership_member::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: ENTITY })?;
+    policy::may_manage_partnership(role_for(conn, actor, member.partnership_id, ENTITY).await?)?;
+    lock_partnership(conn, member.partnership_id).await?;
+    // Re-read under the lock: the row may have changed while we waited for it.
+    partnership_member::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: ENTITY })
+}
+
+fn still_active(member: &partnership_member::Model) -> ApiResult<()> {
+    match member.left_on {
+        None => Ok(()),
+        Some(left_on) => Err(ApiError::InvalidState(format!(
+            "this organisation left the partnership on {left_on}; add it again with \
+             addPartnershipMember"
+        ))),
+    }
+}
+
+/// Refuses a change that would leave the partnership without an active commissioner member
+/// (§3.5): someone must always be able to manage it. Call with the partnership locked.
+async fn keeps_a_commissioner(
+    conn: &impl ConnectionTrait,
+    member: &partnership_member::Model,
+    what: &str,
+) -> ApiResult<()> {
+    if member.role != MemberRole::Commissioner {
+        return Ok(());
+    }
+    let others = partnership_member::Entity::find()
+        .filter(partnership_member::Column::PartnershipId.eq(member.partnership_id))
+        .filter(partnership_member::Column::Role.eq(MemberRole::Commissioner))
+        .filter(partnership_member::Column::LeftOn.is_null())
+        .filter(partnership_member::Column::Id.ne(member.id))
+        .count(conn)
+        .await?;
+    if others > 0 {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidState(format!(
+            "this is the partnership's last active commissioner member, so it cannot {what}: \
+             add or promote another commissioner first"
+        )))
+    }
+}
+
+async fn update_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: UpdatePartnershipMemberInput,
+) -> ApiResult<partnership_member::Model> {
+    let id = parse_id(&input.id, "input.id")?;
+    let txn = begin_write(db).await?;
+    let current = find_member_to_manage(&txn, actor, id).await?;
+    still_active(&current)?;
+    let mut changes = partnership_member::ActiveModel::default();
+    let mut details = serde_json::Map::new();
+    if let Some(role) = input.role {
+        if role != MemberRole::Commissioner {
+            keeps_a_commissioner(&txn, &current, "change its role").await?;
+        }
+        details.insert("role".into(), json!(role));
+        changes.role = Set(role);
+    }
+    if let Some(responsibilities) = &input.responsibilities {
+        let responsibilities =
+            validation::text(responsibilities, "input.responsibilities", 10_000)?;
+        details.insert("responsibilities".into(), json!(responsibilities));
+        changes.responsibilities = Set(responsibilities);
+    }
+    let model = save_versioned::<partnership_member::Entity>(
+        &txn,
+        changes,
+        id,
+        input.expected_version,
+        None,
+    )
+    .await?;
+    details.insert("organisationId".into(), json!(model.organisation_id));
+    audit::record(
+        &txn,
+        Some(actor),
+        Change::new("partnership_member.update", "partnership_member", id)
+            .in_partnership(model.partnership_id)
+            .details(details.into()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn remove_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: RemovePartnershipMemberInput,
+) -> ApiResult<partnership_member::Model> {
+    let id = parse_id(&input.id, "input.id")?;
+    let left_on = input.left_on.map_or_else(today, |date| date.0);
+    if left_on > today() {
+        return Err(ApiError::bad_input(
+            "input.leftOn",
+            "leftOn must not be in the future: record the departure on the day it happens",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let current = find_member_to_manage(&txn, actor, id).await?;
+    still_active(&current)?;
+    if left_on < current.joined_on {
+        return Err(ApiError::bad_input(
+            "input.leftOn",
+            format!(
+                "leftOn must not be before the day the organisation joined ({})",
+                current.joined_on
+            ),
+        ));
+    }
+    keeps_a_commissioner(&txn, &current, "leave").await?;
+    let model = save_versioned::<partnership_member::Entity>(
+        &txn,
+        partnership_member::ActiveModel {
+            left_on: Set(Some(left_on)),
+            ..Default::default()
+        },
+        id,
+        input.expected_version,
+        None,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change::new("partnership_member.remove", "partnership_member", id)
+            .in_partnership(model.partnership_id)
+            .details(json!({ "organisationId": model.organisation_id, "leftOn": left_on })),
+    )
+    .await?;
+    // The leaver may have been the only signature a draft was waiting for.
+    agreements::agree_fully_signed_drafts(&txn, actor, model.partnership_id).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The next review after one held on `reviewed_on`: one interval later. Counting from the day
+/// of the review, not from the old due date, keeps the interval between reviews what the
+/// partners agreed whether this one was early or late, and never leaves a partnership overdue
+/// straight after its review.
+fn next_review_after(reviewed_on: NaiveDate, interval_months: i32) -> ApiResult<NaiveDate> {
+    reviewed_on
+        .checked_add_months(Months::new(interval_months.unsigned_abs()))
+        .ok_or_else(|| ApiError::bad_input("input.reviewedOn", "reviewedOn is out of range"))
+}
+
+async fn record_review(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: RecordPartnershipReviewInput,
+) -> ApiResult<partnership::Model> {
+    let id = parse_id(&input.id, "input.id")?;
+    let notes = validation::text(&input.notes, "input.notes", 10_000)?;
+    let reviewed_on = input.reviewed_on.map_or_else(today, |date| date.0);
+    if reviewed_on > today() {
+        return Err(ApiError::bad_input(
+            "input.reviewedOn",
+            "reviewedOn must not be in the future: record a review once it has taken place",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let current = find_visible(&txn, actor, id).await?;
+    policy::may_review_partnership(policy::role_in_partnership(&txn, actor, id).await?)?;
+    if let Some(last) = current.last_reviewed_on
+        && reviewed_on < last
+    {
+        return Err(ApiError::bad_input(
+            "input.reviewedOn",
+            format!("reviewedOn must not be before the last review ({last})"),
+        ));
+    }
+    let next_review_due = next_review_after(reviewed_on, current.review_interval_months)?;
+    let model = save_versioned::<partnership::Entity>(
+        &txn,
+        partnership::ActiveModel {
+            last_reviewed_on: Set(Some(reviewed_on)),
+            last_review_notes: Set(Some(notes.clone())),
+            next_review_due: Set(next_review_due),
+            ..Default::default()
+        },
+        id,
+        input.expected_version,
+        None,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change::new("partnership.review", "partnership", id)
+            .in_partnership(id)
+            .details(json!({
+                "notes": notes, "reviewedOn": reviewed_on,
+                "previousNextReviewDue": current.next_review_due,
+                "nextReviewDue": next_review_due,
+                "reviewIntervalMonths": current.review_interval_months,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Partnerships by id, as the actor may see them (the row filter is part of the statement), for
+/// fields that lead back from a child row to its partnership.
+pub struct PartnershipLoader {
+    pub db: DatabaseConnection,
+    pub actor: Arc<Actor>,
+}
+
+impl Loader<Uuid> for PartnershipLoader {
+    type Value = partnership::Model;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, partnership::Model>, Self::Error> {
+        let rows = partnership::Entity::find()
+            .filter(partnership::Column::Id.is_in(ids.iter().copied()))
+            .filter(policy::visible_partnerships(&self.actor))
+            .all(&self.db)
+            .await
+            .map_err(load_error)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_next_review_is_one_interval_after_this_one() {
+        assert_eq!(
+            next_review_after(day(2027, 3, 10), 12).unwrap(),
+            day(2028, 3, 10)
+        );
+        assert_eq!(
+            next_review_after(day(2027, 1, 31), 1).unwrap(),
+            day(2027, 2, 28),
+            "the end of a shorter month"
+        );
+    }
 }

@@ -7,12 +7,13 @@
 //! leaked; FORBIDDEN is only for things the actor can see but may not change (§4.4).
 
 use entity::{
-    enums::{MemberRole, UserRole},
-    partnership, partnership_member,
+    audit_event, enrolment,
+    enums::{MemberRole, SharingBasis, UserRole},
+    intervention, participant, partnership, partnership_member,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::SelectStatement,
+    sea_query::{Expr, ExprTrait, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -133,6 +134,190 @@ pub fn may_manage_partnership(role: PartnershipRole) -> ApiResult<()> {
     }
 }
 
+/// Partnerships in which the actor's organisation is an active member with `role`.
+fn memberships_with_role(organisation_id: Uuid, role: MemberRole) -> SelectStatement {
+    partnership_member::Entity::find()
+        .select_only()
+        .column(partnership_member::Column::PartnershipId)
+        .filter(partnership_member::Column::OrganisationId.eq(organisation_id))
+        .filter(partnership_member::Column::Role.eq(role))
+        .filter(partnership_member::Column::LeftOn.is_null())
+        .into_query()
+}
+
+/// A condition no row satisfies, for actors who may see none of a kind of row.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+/// Row filter: interventions are visible wherever their partnership is.
+pub fn visible_interventions(actor: &Actor) -> Condition {
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    Condition::all().add(
+        intervention::Column::PartnershipId
+            .in_subquery(active_memberships_of(actor.organisation_id)),
+    )
+}
+
+/// Creating or changing an intervention: the partnership's commissioners for any provider
+/// member, and a provider for its own organisation's interventions (§4.3).
+pub fn may_manage_intervention(
+    actor: &Actor,
+    role: PartnershipRole,
+    provider_id: Uuid,
+) -> ApiResult<()> {
+    match role {
+        PartnershipRole::Admin | PartnershipRole::Commissioner => Ok(()),
+        PartnershipRole::Provider if provider_id == actor.organisation_id => Ok(()),
+        PartnershipRole::Provider => Err(ApiError::forbidden(
+            "a provider may only manage its own organisation's interventions",
+        )),
+        PartnershipRole::Viewer => Err(ApiError::forbidden(
+            "only the partnership's commissioners and the delivering provider may manage interventions",
+        )),
+    }
+}
+
+/// Participants enrolled in interventions of partnerships the organisation commissions.
+fn participants_in_commissioned_partnerships(organisation_id: Uuid) -> SelectStatement {
+    enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::ParticipantId)
+        .filter(
+            enrolment::Column::InterventionId
+                .in_subquery(commissioned_interventions(organisation_id)),
+        )
+        .into_query()
+}
+
+fn commissioned_interventions(organisation_id: Uuid) -> SelectStatement {
+    intervention::Entity::find()
+        .select_only()
+        .column(intervention::Column::Id)
+        .filter(
+            intervention::Column::PartnershipId.in_subquery(memberships_with_role(
+                organisation_id,
+                MemberRole::Commissioner,
+            )),
+        )
+        .into_query()
+}
+
+/// Row filter for participants (§4.3): the owning provider's users see their own; commissioners
+/// see those enrolled in their partnerships, and only where the information-sharing decision
+/// allows it (`sharing_basis` is not NONE); nobody else sees any. This is the rule that keeps
+/// one provider from ever reading another provider's children.
+pub fn visible_participants(actor: &Actor) -> Condition {
+    match actor.role {
+        UserRole::Admin => Condition::all(),
+        UserRole::Provider => {
+            Condition::all().add(participant::Column::ProviderId.eq(actor.organisation_id))
+        }
+        UserRole::Commissioner => {
+            Condition::all()
+                .add(participant::Column::SharingBasis.ne(SharingBasis::None))
+                .add(participant::Column::Id.in_subquery(
+                    participants_in_commissioned_partnerships(actor.organisation_id),
+                ))
+        }
+        UserRole::Viewer => nothing(),
+    }
+}
+
+/// Ids of the participants matching `condition`, as a subquery.
+fn participant_ids(condition: Condition) -> SelectStatement {
+    participant::Entity::find()
+        .select_only()
+        .column(participant::Column::Id)
+        .filter(condition)
+        .into_query()
+}
+
+/// Row filter for enrolments: the owning provider sees all of its participants' enrolments; a
+/// commissioner only those in partnerships it commissions, of participants whose
+/// information-sharing decision allows it.
+pub fn visible_enrolments(actor: &Actor) -> Condition {
+    match actor.role {
+        UserRole::Admin => Condition::all(),
+        UserRole::Provider => Condition::all().add(enrolment::Column::ParticipantId.in_subquery(
+            participant_ids(
+                Condition::all().add(participant::Column::ProviderId.eq(actor.organisation_id)),
+            ),
+        )),
+        UserRole::Commissioner => Condition::all()
+            .add(
+                enrolment::Column::InterventionId
+                    .in_subquery(commissioned_interventions(actor.organisation_id)),
+            )
+            .add(
+                enrolment::Column::ParticipantId.in_subquery(participant_ids(
+                    Condition::all().add(participant::Column::SharingBasis.ne(SharingBasis::None)),
+                )),
+            ),
+        UserRole::Viewer => nothing(),
+    }
+}
+
+/// Whether the actor belongs to the organisation that owns a participant. Reads by anyone else
+/// are written to the participant's access log.
+pub fn owns_participant(actor: &Actor, provider_id: Uuid) -> bool {
+    actor.role == UserRole::Provider && actor.organisation_id == provider_id
+}
+
+/// Recording participants and changing their details: the owning provider's users only.
+/// Commissioners who can see a participant may not change it.
+pub fn may_manage_participant(actor: &Actor, provider_id: Uuid) -> ApiResult<()> {
+    if owns_participant(actor, provider_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the provider that recorded a participant may change it or its enrolments",
+        ))
+    }
+}
+
+/// Recording a new participant: provider users, for their own organisation.
+pub fn may_record_participants(actor: &Actor) -> ApiResult<()> {
+    if actor.role == UserRole::Provider {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only provider users record participants (they belong to the provider's organisation)",
+        ))
+    }
+}
+
+/// The participant's access log: the owning provider (to answer "who has seen my record?")
+/// and admins.
+pub fn may_read_access_log(actor: &Actor, provider_id: Uuid) -> ApiResult<()> {
+    if actor.is_admin() || owns_participant(actor, provider_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the provider that recorded a participant may read its access log",
+        ))
+    }
+}
+
+/// Row filter for the audit log: admins read everything; commissioners the events of
+/// partnerships they commission; nobody else any (§4.3 and the access issue).
+pub fn visible_audit_events(actor: &Actor) -> ApiResult<Condition> {
+    match actor.role {
+        UserRole::Admin => Ok(Condition::all()),
+        UserRole::Commissioner => Ok(Condition::all().add(
+            audit_event::Column::PartnershipId.in_subquery(memberships_with_role(
+                actor.organisation_id,
+                MemberRole::Commissioner,
+            )),
+        )),
+        _ => Err(ApiError::forbidden(
+            "only admins and commissioners may read the audit log",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +379,96 @@ mod tests {
         assert!(may_manage_partnership(P::Commissioner).is_ok());
         assert!(may_manage_partnership(P::Provider).is_err());
         assert!(may_manage_partnership(P::Viewer).is_err());
+    }
+}
+
+// Agreements, targets and reviews (DESIGN §3.6, §3.8, §4.3, §5.2, §5.3).
+
+/// Drafting and changing agreement versions: the partnership's commissioners (and admins).
+pub fn may_draft_agreement(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may draft or change its agreements",
+        ))
+    }
+}
+
+/// Signing an agreement for the actor's organisation: any active user of an active member
+/// organisation, whatever the user's or the membership's role (a partner school must be able
+/// to agree to the joint aims). `membership` is the actor's organisation's active membership.
+/// An admin outside the partnership sees it but has no organisation in it to sign for.
+pub fn may_sign_agreement(membership: Option<MemberRole>) -> ApiResult<()> {
+    match membership {
+        Some(_) => Ok(()),
+        None => Err(ApiError::forbidden(
+            "your organisation is not an active member of this partnership, so it cannot sign \
+             its agreements: only member organisations sign",
+        )),
+    }
+}
+
+/// Proposing, changing, agreeing and retiring targets: the partnership's commissioners (and
+/// admins).
+pub fn may_manage_targets(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may propose, change, agree or retire its \
+             targets",
+        ))
+    }
+}
+
+/// Recording a review of the partnership: its commissioners (and admins).
+pub fn may_review_partnership(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may record its review",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod agreement_and_target_tests {
+    use super::*;
+    use PartnershipRole as P;
+
+    #[test]
+    fn only_commissioners_and_admins_draft_agreements_manage_targets_and_review() {
+        type Rule = fn(PartnershipRole) -> ApiResult<()>;
+        let rules: [(&str, Rule); 3] = [
+            ("may_draft_agreement", may_draft_agreement),
+            ("may_manage_targets", may_manage_targets),
+            ("may_review_partnership", may_review_partnership),
+        ];
+        for (name, rule) in rules {
+            assert!(rule(P::Admin).is_ok(), "{name}: admin");
+            assert!(rule(P::Commissioner).is_ok(), "{name}: commissioner");
+            assert!(rule(P::Provider).is_err(), "{name}: provider");
+            assert!(rule(P::Viewer).is_err(), "{name}: viewer");
+        }
+    }
+
+    #[test]
+    fn every_member_organisation_signs_whatever_its_role_and_outsiders_do_not() {
+        for membership in [
+            MemberRole::Commissioner,
+            MemberRole::Provider,
+            MemberRole::Partner,
+        ] {
+            assert!(
+                may_sign_agreement(Some(membership)).is_ok(),
+                "{membership:?}"
+            );
+        }
+        assert!(matches!(
+            may_sign_agreement(None),
+            Err(ApiError::Forbidden(_))
+        ));
     }
 }

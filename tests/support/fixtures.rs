@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::TestApp;
 
 /// A signed-in user and their bearer token.
+#[derive(Clone)]
 pub struct TestUser {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -95,26 +96,31 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Adds `organisation_id` to a partnership as `role` through the API.
+    /// Adds `organisation_id` to a partnership as `role` through the API; returns the member id.
     pub async fn add_member(
         &self,
         commissioner: &TestUser,
         partnership_id: &str,
         organisation_id: Uuid,
         role: &str,
-    ) {
-        self.gql_ok(
-            &commissioner.token,
-            "mutation($input: AddPartnershipMemberInput!) {
+    ) -> String {
+        let data = self
+            .gql_ok(
+                &commissioner.token,
+                "mutation($input: AddPartnershipMemberInput!) {
                 addPartnershipMember(input: $input) { member { id } }
             }",
-            json!({ "input": {
-                "partnershipId": partnership_id,
-                "organisationId": organisation_id,
-                "role": role,
-                "responsibilities": "Delivers the service and reports outcomes termly.",
-            }}),
-        )
-        .await;
+                json!({ "input": {
+                    "partnershipId": partnership_id,
+                    "organisationId": organisation_id,
+                    "role": role,
+                    "responsibilities": "Delivers the service and reports outcomes termly.",
+                }}),
+            )
+            .await;
+        data["addPartnershipMember"]["member"]["id"]
+            .as_str()
+            .expect("member id")
+            .to_owned()
     }
 }

@@ -7,21 +7,74 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{area, organisation, partnership_member};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entity::{area, enrolment, organisation, partnership_member};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
     auth::Actor,
+    enrolments::EnrolmentsLoader,
     error::ApiError,
+    interventions::{
+        InterventionIndicatorsLoader, InterventionLoader, PartnershipInterventionsLoader,
+    },
+    participants::ParticipantLoader,
     policy::{self, PartnershipRole},
+    users::UserLoader,
 };
 
 /// Loader errors must be `Clone`; the GraphQL error is, and it has already been logged.
-type LoadError = async_graphql::Error;
+pub type LoadError = async_graphql::Error;
 
-fn load_error(err: sea_orm::DbErr) -> LoadError {
+pub fn load_error(err: sea_orm::DbErr) -> LoadError {
     ApiError::from(err).into()
+}
+
+/// Rows of `E` whose `key_column` is one of `keys` and that pass `filter` (the actor's row
+/// filter), grouped by key: the body of every one-to-many loader, in one statement.
+pub async fn load_grouped<E, K>(
+    db: &DatabaseConnection,
+    key_column: E::Column,
+    keys: &[K],
+    filter: Condition,
+    key_of: impl Fn(&E::Model) -> K,
+) -> Result<HashMap<K, Vec<E::Model>>, LoadError>
+where
+    E: EntityTrait,
+    K: Into<sea_orm::Value> + Clone + Eq + std::hash::Hash,
+{
+    let rows = E::find()
+        .filter(key_column.is_in(keys.iter().cloned()))
+        .filter(filter)
+        .order_by_asc(key_column)
+        .all(db)
+        .await
+        .map_err(load_error)?;
+    let mut grouped: HashMap<K, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(key_of(&row)).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Rows of `E` by id under `filter`: the body of every many-to-one loader.
+pub async fn load_by_id<E>(
+    db: &DatabaseConnection,
+    id_column: E::Column,
+    ids: &[Uuid],
+    filter: Condition,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<HashMap<Uuid, E::Model>, LoadError>
+where
+    E: EntityTrait,
+{
+    let rows = E::find()
+        .filter(id_column.is_in(ids.iter().copied()))
+        .filter(filter)
+        .all(db)
+        .await
+        .map_err(load_error)?;
+    Ok(rows.into_iter().map(|row| (id_of(&row), row)).collect())
 }
 
 /// All loaders of one request.
@@ -30,19 +83,87 @@ pub struct Loaders {
     pub organisations: DataLoader<OrganisationLoader>,
     pub members: DataLoader<MembersLoader>,
     pub my_roles: DataLoader<MyRoleLoader>,
+    pub users: DataLoader<UserLoader>,
+    pub interventions: DataLoader<InterventionLoader>,
+    pub intervention_indicators: DataLoader<InterventionIndicatorsLoader>,
+    pub partnership_interventions: DataLoader<PartnershipInterventionsLoader>,
+    pub intervention_enrolments: DataLoader<EnrolmentsLoader>,
+    pub participants: DataLoader<ParticipantLoader>,
+    pub participant_enrolments: DataLoader<EnrolmentsLoader>,
+    pub partnerships: DataLoader<crate::partnerships::PartnershipLoader>,
+    pub agreements: DataLoader<crate::agreements::AgreementsLoader>,
+    pub agreement_signatures: DataLoader<crate::agreements::SignaturesLoader>,
+    pub targets: DataLoader<crate::targets::TargetsLoader>,
+    pub indicators: DataLoader<crate::targets::IndicatorLoader>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
-        let actor = Arc::new(actor.clone());
+        let enrolments_by = |key, key_of| EnrolmentsLoader {
+            db: db.clone(),
+            filter: policy::visible_enrolments(actor),
+            key,
+            key_of,
+        };
         Self {
+            users: DataLoader::new(UserLoader(db.clone()), tokio::spawn),
+            interventions: DataLoader::new(
+                InterventionLoader {
+                    db: db.clone(),
+                    filter: policy::visible_interventions(actor),
+                },
+                tokio::spawn,
+            ),
+            partnership_interventions: DataLoader::new(
+                PartnershipInterventionsLoader {
+                    db: db.clone(),
+                    filter: policy::visible_interventions(actor),
+                },
+                tokio::spawn,
+            ),
+            intervention_indicators: DataLoader::new(
+                InterventionIndicatorsLoader(db.clone()),
+                tokio::spawn,
+            ),
+            intervention_enrolments: DataLoader::new(
+                enrolments_by(enrolment::Column::InterventionId, |row| row.intervention_id),
+                tokio::spawn,
+            ),
+            participants: DataLoader::new(
+                ParticipantLoader {
+                    db: db.clone(),
+                    filter: policy::visible_participants(actor),
+                },
+                tokio::spawn,
+            ),
+            participant_enrolments: DataLoader::new(
+                enrolments_by(enrolment::Column::ParticipantId, |row| row.participant_id),
+                tokio::spawn,
+            ),
+            partnerships: DataLoader::new(
+                crate::partnerships::PartnershipLoader {
+                    db: db.clone(),
+                    actor: Arc::new(actor.clone()),
+                },
+                tokio::spawn,
+            ),
+            agreements: DataLoader::new(
+                crate::agreements::AgreementsLoader(db.clone()),
+                tokio::spawn,
+            ),
+            agreement_signatures: DataLoader::new(
+                crate::agreements::SignaturesLoader(db.clone()),
+                tokio::spawn,
+            ),
+            targets: DataLoader::new(crate::targets::TargetsLoader(db.clone()), tokio::spawn),
+            indicators: DataLoader::new(crate::targets::IndicatorLoader(db.clone()), tokio::spawn),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             members: DataLoader::new(MembersLoader(db.clone()), tokio::spawn),
             my_roles: DataLoader::new(
                 MyRoleLoader {
                     db: db.clone(),
-                    actor,
+                    actor: Arc::new(actor.clone()),
                 },
                 tokio::spawn,
             ),

@@ -6,16 +6,21 @@ pub mod loaders;
 pub mod pagination;
 pub mod scalars;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, EmptySubscription, ID, MergedObject, Schema, ServerError};
+use entity::enums::UserRole;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
     areas,
+    audit::{self, ParticipantReads},
     auth::Actor,
     config::Limits,
+    enrolments,
     error::{ApiError, ApiResult},
-    indicators, organisations, partnerships, users,
+    indicators, interventions, organisations, participants, partnerships, users,
 };
 use loaders::Loaders;
 
@@ -27,6 +32,9 @@ pub struct QueryRoot(
     indicators::IndicatorQuery,
     organisations::OrganisationQuery,
     partnerships::PartnershipQuery,
+    interventions::InterventionQuery,
+    participants::ParticipantQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +43,11 @@ pub struct MutationRoot(
     organisations::OrganisationMutation,
     users::UserMutation,
     partnerships::PartnershipMutation,
+    crate::agreements::AgreementMutation,
+    crate::targets::TargetMutation,
+    interventions::InterventionMutation,
+    participants::ParticipantMutation,
+    enrolments::EnrolmentMutation,
 );
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -71,16 +84,31 @@ pub fn sdl() -> String {
     build_schema(None, &limits, true).sdl()
 }
 
-/// What every resolver of one request shares: who is asking, and the request's loaders.
+/// What every resolver of one request shares: who is asking, the request's loaders, and the
+/// participant reads to log when it ends.
 pub struct RequestContext {
     pub actor: Actor,
     pub loaders: Loaders,
+    pub participant_reads: Arc<ParticipantReads>,
 }
 
 impl RequestContext {
     pub fn new(db: &DatabaseConnection, actor: Actor) -> Self {
         let loaders = Loaders::new(db, &actor);
-        Self { actor, loaders }
+        Self {
+            actor,
+            loaders,
+            participant_reads: Arc::default(),
+        }
+    }
+
+    /// Notes that participant-level rows of these participants are being returned. The row
+    /// filters show a provider user only its own organisation's participants, so only other
+    /// callers' reads come from outside the owning provider and belong in the access log.
+    pub fn note_participant_reads(&self, participant_ids: impl IntoIterator<Item = Uuid>) {
+        if self.actor.role != UserRole::Provider {
+            self.participant_reads.record(participant_ids);
+        }
     }
 }
 

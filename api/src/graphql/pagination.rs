@@ -1,6 +1,7 @@
 //! Relay connections over keyset pagination.
 //!
-//! Rows are ordered by id (UUID v7, so creation order) and the cursor is the last row's id:
+//! Rows are ordered by id (UUID v7, so creation order, oldest or newest first) and the cursor is
+//! the last row's id:
 //! paging stays fast at any depth and stable while rows are added. The filter that selects rows
 //! (including the caller's access filter) is the same one `totalCount` counts, so hidden rows
 //! are never counted.
@@ -28,6 +29,13 @@ pub struct ConnectionFields {
 }
 
 pub type Page<T> = Connection<String, T, ConnectionFields>;
+
+/// Which way a connection runs. Ids are UUID v7, so id order is creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
 
 /// A validated `first`/`after` pair.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +75,7 @@ pub async fn fetch_page<E, T>(
     select: Select<E>,
     id_column: E::Column,
     request: PageRequest,
+    order: Order,
     cursor_of: impl Fn(&E::Model) -> Uuid,
     to_node: impl Fn(E::Model) -> T,
 ) -> ApiResult<Page<T>>
@@ -76,9 +85,15 @@ where
     T: OutputType,
 {
     let total_count = select.clone().count(db).await?;
-    let mut query = select.order_by_asc(id_column);
+    let mut query = match order {
+        Order::OldestFirst => select.order_by_asc(id_column),
+        Order::NewestFirst => select.order_by_desc(id_column),
+    };
     if let Some(after) = request.after {
-        query = query.filter(id_column.gt(after));
+        query = query.filter(match order {
+            Order::OldestFirst => id_column.gt(after),
+            Order::NewestFirst => id_column.lt(after),
+        });
     }
     let mut rows = query.limit(request.first + 1).all(db).await?;
     let has_next_page = rows.len() as u64 > request.first;

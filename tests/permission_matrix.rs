@@ -1,0 +1,466 @@
+//! The permission matrix (DESIGN §4): every query and mutation of the schema, tried by each kind
+//! of caller, must be allowed, FORBIDDEN or NOT_FOUND exactly as the table says. The operation
+//! list comes from the schema itself, so a new operation without a row fails this test: every
+//! operation must state its access rule here.
+//!
+//! "Allowed" means access control let the call through: no error at all, or only CONFLICT /
+//! INVALID_STATE from the business rules (a second actor repeating an allowed write).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::{
+    on_both_databases,
+    support::{TestApp, world::World},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    Forbidden,
+    NotFound,
+}
+use Outcome::{Allowed as A, Forbidden as F, NotFound as N};
+
+/// Which versioned row of the world an update targets, so each call sends its current version.
+#[derive(Clone, Copy)]
+enum Subject {
+    ProviderAOrganisation,
+    ViewerUser,
+    P1,
+    ProviderAMembership,
+    LeavingMembership,
+    DraftAgreement,
+    ProposedTarget,
+    InterventionA,
+    ParticipantA1,
+    EnrolmentA1,
+}
+
+impl Subject {
+    async fn id_and_version(self, app: &TestApp, world: &World) -> (String, i32) {
+        use sea_orm::EntityTrait;
+        let db = &app.db;
+        macro_rules! version_of {
+            ($module:ident, $id:expr) => {{
+                let id: String = $id.to_string();
+                let uuid = uuid::Uuid::parse_str(&id).unwrap();
+                let row = entity::$module::Entity::find_by_id(uuid)
+                    .one(db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                (id, row.version)
+            }};
+        }
+        match self {
+            Subject::ProviderAOrganisation => {
+                version_of!(organisation, world.provider_a.organisation_id)
+            }
+            Subject::ViewerUser => version_of!(user, world.viewer.id),
+            Subject::P1 => version_of!(partnership, world.p1),
+            Subject::ProviderAMembership => version_of!(partnership_member, world.membership_a),
+            Subject::LeavingMembership => version_of!(partnership_member, world.membership_leaving),
+            Subject::DraftAgreement => version_of!(agreement, world.draft_agreement),
+            Subject::ProposedTarget => version_of!(target, world.proposed_target),
+            Subject::InterventionA => version_of!(intervention, world.ia),
+            Subject::ParticipantA1 => version_of!(participant, world.a1),
+            Subject::EnrolmentA1 => version_of!(enrolment, world.enrolment_a1),
+        }
+    }
+}
+
+struct Row {
+    operation: &'static str,
+    document: &'static str,
+    /// Variables for the `n`th call (names differ per call so creates do not collide).
+    variables: fn(&World, usize) -> Value,
+    versioned: Option<Subject>,
+    /// For `World::everyone()`: admin, commissioner of P1 and P2, provider A (member of P1),
+    /// provider B (member of P1 and P2), viewer (school partner of P1), outsider (a
+    /// commissioner of another council, member of nothing).
+    expected: [Outcome; 6],
+}
+
+fn rows() -> Vec<Row> {
+    vec![
+        Row {
+            operation: "me",
+            document: "{ me { id } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A, A, A, A, A, A],
+        },
+        Row {
+            operation: "users",
+            document: "{ users { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "areas",
+            document: "{ areas { code } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "indicators",
+            document: "{ indicators { id } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "indicator",
+            document: "query($id: ID!) { indicator(id: $id) { code } }",
+            variables: |_, _| json!({ "id": "00000000-0000-0000-0000-000000000000" }),
+            versioned: None,
+            // Nobody finds an indicator that does not exist; everyone may look.
+            expected: [N; 6],
+        },
+        Row {
+            operation: "organisations",
+            document: "{ organisations { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "organisation",
+            document: "query($id: ID!) { organisation(id: $id) { name } }",
+            variables: |w, _| json!({ "id": w.provider_a.organisation_id }),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "partnerships",
+            document: "{ partnerships { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "partnership",
+            document: "query($id: ID!) { partnership(id: $id) { myRole } }",
+            variables: |w, _| json!({ "id": w.p1 }),
+            versioned: None,
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "intervention",
+            document: "query($id: ID!) { intervention(id: $id) { name } }",
+            variables: |w, _| json!({ "id": w.ia }),
+            versioned: None,
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "participant",
+            document: "query($id: ID!) { participant(id: $id) { reference } }",
+            variables: |w, _| json!({ "id": w.a1 }),
+            versioned: None,
+            expected: [A, A, A, N, N, N],
+        },
+        Row {
+            operation: "participant",
+            document: "query($id: ID!) { participant(id: $id) { reference } }",
+            // A2's sharing basis is NONE: its commissioner gets aggregates, never the row.
+            variables: |w, _| json!({ "id": w.a2 }),
+            versioned: None,
+            expected: [A, N, A, N, N, N],
+        },
+        Row {
+            operation: "participants",
+            document: "{ participants { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "auditEvents",
+            document: "{ auditEvents { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            expected: [A, A, F, F, F, A],
+        },
+        Row {
+            operation: "createOrganisation",
+            document: "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
+            variables: |_, n| json!({ "input": { "name": format!("New organisation {n}"), "kind": "OTHER", "sector": "PRIVATE", "areaCode": "S12000030" } }),
+            versioned: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "updateOrganisation",
+            document: "mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }",
+            variables: |w, n| json!({ "input": { "id": w.provider_a.organisation_id, "charityNumber": format!("SC{n:06}") } }),
+            versioned: Some(Subject::ProviderAOrganisation),
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "createUser",
+            document: "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }",
+            variables: |w, n| json!({ "input": { "email": format!("new{n}@example.org"), "displayName": "New", "organisationId": w.provider_a.organisation_id, "role": "VIEWER" } }),
+            versioned: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "updateUser",
+            document: "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }",
+            variables: |w, n| json!({ "input": { "id": w.viewer.id, "displayName": format!("Viewer {n}") } }),
+            versioned: Some(Subject::ViewerUser),
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "createPartnership",
+            document: "mutation($input: CreatePartnershipInput!) { createPartnership(input: $input) { partnership { id } } }",
+            variables: |_, n| json!({ "input": { "name": format!("Partnership {n}"), "purpose": "Shared aims.", "kind": "STRATEGIC_PLANNING", "areaCode": "S12000006", "startDate": "2027-01-01", "responsibilities": "Leads." } }),
+            versioned: None,
+            expected: [A, A, F, F, F, A],
+        },
+        Row {
+            operation: "updatePartnership",
+            document: "mutation($input: UpdatePartnershipInput!) { updatePartnership(input: $input) { partnership { id } } }",
+            variables: |w, n| json!({ "input": { "id": w.p1, "purpose": format!("Shared aims, revision {n}.") } }),
+            versioned: Some(Subject::P1),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "addPartnershipMember",
+            document: "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
+            variables: |w, _| json!({ "input": { "partnershipId": w.p1, "organisationId": w.spare_organisation, "role": "PARTNER", "responsibilities": "Shares practice." } }),
+            versioned: None,
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "createIntervention",
+            document: "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
+            variables: |w, n| {
+                json!({ "input": {
+                    "partnershipId": w.p1, "providerId": w.provider_a.organisation_id, "name": format!("Service {n}"), "description": "Weekly.",
+                    "category": "MENTORING", "areaCode": "S12000006", "startDate": "2027-01-01", "indicatorIds": [w.confidence],
+                }})
+            },
+            versioned: None,
+            expected: [A, A, A, F, F, N],
+        },
+        Row {
+            operation: "updateIntervention",
+            document: "mutation($input: UpdateInterventionInput!) { updateIntervention(input: $input) { intervention { id } } }",
+            variables: |w, n| json!({ "input": { "id": w.ia, "description": format!("Weekly, revision {n}.") } }),
+            versioned: Some(Subject::InterventionA),
+            expected: [A, A, A, F, F, N],
+        },
+        Row {
+            operation: "createParticipant",
+            document: "mutation($input: CreateParticipantInput!) { createParticipant(input: $input) { participant { id } } }",
+            variables: |_, n| json!({ "input": { "reference": format!("NEW-{n}"), "birthYear": 2014, "areaCode": "S12000006", "sharingBasis": "NONE" } }),
+            versioned: None,
+            // A participant belongs to the provider that records it; only providers record them.
+            expected: [F, F, A, A, F, F],
+        },
+        Row {
+            operation: "updateParticipant",
+            document: "mutation($input: UpdateParticipantInput!) { updateParticipant(input: $input) { participant { id } } }",
+            variables: |_, n| json!({ "input": { "lookedAfter": n % 2 == 0 } }),
+            versioned: Some(Subject::ParticipantA1),
+            // Those who may see A1 but do not own it are refused; the rest do not see it.
+            expected: [F, F, A, N, N, N],
+        },
+        Row {
+            operation: "enrolParticipant",
+            document: "mutation($input: EnrolParticipantInput!) { enrolParticipant(input: $input) { enrolment { id } } }",
+            variables: |w, _| json!({ "input": { "participantId": w.a1, "interventionId": w.ia, "referredOn": "2030-01-01", "referralSource": "SCHOOL", "startedOn": "2030-01-10" } }),
+            versioned: None,
+            expected: [F, F, A, N, N, N],
+        },
+        Row {
+            operation: "endEnrolment",
+            document: "mutation($input: EndEnrolmentInput!) { endEnrolment(input: $input) { enrolment { id } } }",
+            variables: |_, _| json!({ "input": { "endedOn": "2027-06-30", "exitReason": "COMPLETED" } }),
+            versioned: Some(Subject::EnrolmentA1),
+            expected: [F, F, A, N, N, N],
+        },
+        Row {
+            operation: "updatePartnershipMember",
+            document: "mutation($input: UpdatePartnershipMemberInput!) { updatePartnershipMember(input: $input) { member { id } } }",
+            variables: |_, n| json!({ "input": { "responsibilities": format!("Delivers the day programme (revision {n}).") } }),
+            versioned: Some(Subject::ProviderAMembership),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "removePartnershipMember",
+            document: "mutation($input: RemovePartnershipMemberInput!) { removePartnershipMember(input: $input) { member { id } } }",
+            variables: |_, _| json!({ "input": {} }),
+            versioned: Some(Subject::LeavingMembership),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "recordPartnershipReview",
+            document: "mutation($input: RecordPartnershipReviewInput!) { recordPartnershipReview(input: $input) { partnership { id } } }",
+            variables: |_, _| json!({ "input": { "notes": "Reviewed aims and roles; no changes." } }),
+            versioned: Some(Subject::P1),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "createAgreement",
+            document: "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
+            variables: |w, _| json!({ "input": { "partnershipId": w.p1, "kind": "PRACTICE_PROTOCOL", "title": "Practice protocol", "body": "Who does what.", "effectiveFrom": "2027-01-01", "reviewDue": "2028-01-01" } }),
+            versioned: None,
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "updateAgreement",
+            document: "mutation($input: UpdateAgreementInput!) { updateAgreement(input: $input) { agreement { id } } }",
+            variables: |_, n| json!({ "input": { "body": format!("Who does what, revision {n}.") } }),
+            versioned: Some(Subject::DraftAgreement),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "signAgreement",
+            document: "mutation($input: SignAgreementInput!) { signAgreement(input: $input) { agreement { id } } }",
+            variables: |w, _| json!({ "input": { "agreementId": w.draft_agreement } }),
+            versioned: None,
+            // Any active user of a member organisation signs for it; an admin's organisation
+            // is not a member, so an admin has nothing to sign for.
+            expected: [F, A, A, A, A, N],
+        },
+        Row {
+            operation: "createTarget",
+            document: "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
+            variables: |w, n| json!({ "input": { "partnershipId": w.p1, "indicatorId": w.confidence, "title": format!("Confidence {n}"), "aggregation": "MEAN_CHANGE", "baselineValue": 0, "baselineDate": "2026-09-01", "targetValue": 2, "targetDate": "2027-07-01" } }),
+            versioned: None,
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "updateTarget",
+            document: "mutation($input: UpdateTargetInput!) { updateTarget(input: $input) { target { id } } }",
+            variables: |_, n| json!({ "input": { "title": format!("Confidence grows, revision {n}") } }),
+            versioned: Some(Subject::ProposedTarget),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "agreeTarget",
+            document: "mutation($input: AgreeTargetInput!) { agreeTarget(input: $input) { target { id } } }",
+            variables: |_, _| json!({ "input": {} }),
+            versioned: Some(Subject::ProposedTarget),
+            expected: [A, A, F, F, F, N],
+        },
+        Row {
+            operation: "retireTarget",
+            document: "mutation($input: RetireTargetInput!) { retireTarget(input: $input) { target { id } } }",
+            variables: |_, _| json!({ "input": {} }),
+            versioned: Some(Subject::ProposedTarget),
+            expected: [A, A, F, F, F, N],
+        },
+    ]
+}
+
+/// The root fields of `type Query` and `type Mutation` in the SDL.
+fn schema_operations() -> BTreeSet<String> {
+    let sdl = api::graphql::sdl();
+    let mut operations = BTreeSet::new();
+    for root in ["type Query {", "type Mutation {"] {
+        let block = sdl
+            .split(root)
+            .nth(1)
+            .and_then(|rest| rest.split("\n}").next())
+            .unwrap_or_default();
+        let mut in_description = false;
+        for line in block.lines().map(str::trim).filter(|line| !line.is_empty()) {
+            if line.starts_with("\"\"\"") {
+                let one_line = line.len() > 3 && line.ends_with("\"\"\"");
+                if !one_line {
+                    in_description = !in_description;
+                }
+                continue;
+            }
+            if !in_description {
+                let name = line.split(['(', ':']).next().unwrap_or_default();
+                operations.insert(name.to_owned());
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn every_operation_in_the_schema_has_a_row() {
+    let in_schema = schema_operations();
+    let in_matrix: BTreeSet<String> = rows().iter().map(|row| row.operation.to_owned()).collect();
+    let missing: Vec<_> = in_schema.difference(&in_matrix).collect();
+    let unknown: Vec<_> = in_matrix.difference(&in_schema).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without an access rule in the matrix: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "rows for operations the schema does not have: {unknown:?}"
+    );
+    assert!(
+        in_schema.len() > 20,
+        "the SDL parser found the operations: {in_schema:?}"
+    );
+}
+
+fn outcome_of(body: &Value) -> Result<Outcome, String> {
+    let Some(errors) = body.get("errors").and_then(Value::as_array) else {
+        return Ok(A);
+    };
+    let codes: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    match codes.as_slice() {
+        ["FORBIDDEN", ..] => Ok(F),
+        ["NOT_FOUND", ..] => Ok(N),
+        codes
+            if codes
+                .iter()
+                .all(|code| matches!(*code, "CONFLICT" | "INVALID_STATE")) =>
+        {
+            Ok(A)
+        }
+        _ => Err(format!("unexpected errors: {body:#}")),
+    }
+}
+
+async fn the_matrix_holds(app: TestApp) {
+    let world = World::build(&app).await;
+    let mut failures = Vec::new();
+    for (row_number, row) in rows().iter().enumerate() {
+        let actors = world.everyone();
+        // Refused callers first, so an allowed write cannot change what a refusal would see.
+        let mut order: Vec<usize> = (0..actors.len()).collect();
+        order.sort_by_key(|&i| row.expected[i] == A);
+        for (call, i) in order.into_iter().enumerate() {
+            let (label, user) = actors[i];
+            let mut variables = (row.variables)(&world, row_number * 10 + call);
+            if let Some(target) = row.versioned {
+                let (id, version) = target.id_and_version(&app, &world).await;
+                variables["input"]["id"] = json!(id);
+                variables["input"]["expectedVersion"] = json!(version);
+            }
+            let body = app.gql(&user.token, row.document, variables).await;
+            match outcome_of(&body) {
+                Ok(outcome) if outcome == row.expected[i] => {}
+                Ok(outcome) => failures.push(format!(
+                    "{} as {label}: expected {:?}, got {outcome:?} {body}",
+                    row.operation, row.expected[i]
+                )),
+                Err(message) => failures.push(format!("{} as {label}: {message}", row.operation)),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells of the matrix failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+on_both_databases!(the_matrix_holds);

@@ -1,0 +1,246 @@
+//! A small world for access tests, built through the API: two partnerships, two providers,
+//! a school partner, an outsider, and participants with and without a sharing basis.
+//!
+//! - Council (commissioner) commissions P1 and P2.
+//! - Provider A delivers intervention IA in P1; provider B delivers IB in P1 and IB2 in P2.
+//! - A school is a PARTNER of P1 (its users are viewers there).
+//! - Participants: A1 (A's, PUBLIC_TASK), A2 (A's, sharing NONE), B1 (B's, CONSENT),
+//!   each enrolled in their provider's P1 intervention.
+
+use entity::enums::{OrganisationKind, UserRole};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{TestApp, fixtures::TestUser};
+
+pub struct World {
+    pub admin: TestUser,
+    pub commissioner: TestUser,
+    pub provider_a: TestUser,
+    pub provider_b: TestUser,
+    pub viewer: TestUser,
+    pub outsider: TestUser,
+    pub p1: String,
+    pub p2: String,
+    pub ia: String,
+    pub ib: String,
+    pub a1: String,
+    pub a2: String,
+    pub b1: String,
+    pub enrolment_a1: String,
+    /// The CONFIDENCE indicator's id.
+    pub confidence: String,
+    /// An organisation with no users and no memberships, for tests that add one.
+    pub spare_organisation: Uuid,
+    /// Provider A's membership of P1.
+    pub membership_a: String,
+    /// A partner of P1 with no users, for tests that remove a member.
+    pub membership_leaving: String,
+    /// A DRAFT practice protocol of P1 that nobody has signed.
+    pub draft_agreement: String,
+    /// A PROPOSED target of P1.
+    pub proposed_target: String,
+}
+
+impl World {
+    pub async fn build(app: &TestApp) -> Self {
+        let admin = app.admin().await;
+        let commissioner = app.commissioner("Dumfries and Galloway Council").await;
+        let org_a = app
+            .organisation("Crannog Alternative Education", OrganisationKind::Voluntary)
+            .await;
+        let org_b = app
+            .organisation("Solway Youth Work", OrganisationKind::Voluntary)
+            .await;
+        let school = app
+            .organisation("Lochside Primary", OrganisationKind::School)
+            .await;
+        let provider_a = app.user(org_a, UserRole::Provider).await;
+        let provider_b = app.user(org_b, UserRole::Provider).await;
+        let viewer = app.user(school, UserRole::Viewer).await;
+        let outsider = app.commissioner("Orkney Islands Council").await;
+
+        let p1 = app.partnership(&commissioner, "Crannog Plus").await;
+        let p2 = app
+            .partnership(&commissioner, "Transition to Secondary")
+            .await;
+        let membership_a = app.add_member(&commissioner, &p1, org_a, "PROVIDER").await;
+        app.add_member(&commissioner, &p1, org_b, "PROVIDER").await;
+        app.add_member(&commissioner, &p1, school, "PARTNER").await;
+        app.add_member(&commissioner, &p2, org_b, "PROVIDER").await;
+
+        let ia = app
+            .intervention(&commissioner, &p1, org_a, "Crannog day programme")
+            .await;
+        let ib = app
+            .intervention(&commissioner, &p1, org_b, "Detached youth work")
+            .await;
+        app.intervention(&commissioner, &p2, org_b, "Summer transition club")
+            .await;
+
+        let a1 = app
+            .participant(
+                &provider_a,
+                "CR-001",
+                json!({ "sharingBasis": "PUBLIC_TASK", "sharingReason": "Child's plan review" }),
+            )
+            .await;
+        let a2 = app
+            .participant(&provider_a, "CR-002", json!({ "sharingBasis": "NONE" }))
+            .await;
+        let b1 = app
+            .participant(&provider_b, "SY-001", json!({ "sharingBasis": "CONSENT", "sharingReason": "Agreed with family", "consentGivenBy": "PARENT_CARER" }))
+            .await;
+        let enrolment_a1 = app.enrol(&provider_a, &a1, &ia).await;
+        app.enrol(&provider_a, &a2, &ia).await;
+        app.enrol(&provider_b, &b1, &ib).await;
+
+        let confidence = app.indicator_id(&admin, "CONFIDENCE").await;
+        let spare_organisation = app
+            .organisation("Galloway Family Support", OrganisationKind::Voluntary)
+            .await;
+        let leaving = app
+            .organisation("Stranraer Health Visitors", OrganisationKind::Health)
+            .await;
+        let membership_leaving = app.add_member(&commissioner, &p1, leaving, "PARTNER").await;
+        let draft = app
+            .gql_ok(&commissioner.token,
+                "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
+                json!({ "input": { "partnershipId": p1, "kind": "SERVICE_LEVEL_AGREEMENT", "title": "Service levels",
+                    "body": "Crannog takes referrals within ten school days.", "effectiveFrom": "2026-09-01", "reviewDue": "2027-09-01" } }))
+            .await;
+        let draft_agreement = id_at(&draft, &["createAgreement", "agreement", "id"]);
+        let target = app
+            .gql_ok(&commissioner.token,
+                "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
+                json!({ "input": { "partnershipId": p1, "indicatorId": confidence, "title": "Confidence grows",
+                    "aggregation": "MEAN_CHANGE", "baselineValue": 0, "baselineDate": "2026-09-01", "targetValue": 2, "targetDate": "2027-07-01" } }))
+            .await;
+        let proposed_target = id_at(&target, &["createTarget", "target", "id"]);
+        World {
+            membership_a,
+            membership_leaving,
+            draft_agreement,
+            proposed_target,
+            admin,
+            commissioner,
+            provider_a,
+            provider_b,
+            viewer,
+            outsider,
+            p1,
+            p2,
+            ia,
+            ib,
+            a1,
+            a2,
+            b1,
+            enrolment_a1,
+            confidence,
+            spare_organisation,
+        }
+    }
+
+    /// Everyone, with a label for assertion messages.
+    pub fn everyone(&self) -> [(&'static str, &TestUser); 6] {
+        [
+            ("admin", &self.admin),
+            ("commissioner", &self.commissioner),
+            ("provider A", &self.provider_a),
+            ("provider B", &self.provider_b),
+            ("viewer", &self.viewer),
+            ("outsider", &self.outsider),
+        ]
+    }
+}
+
+fn id_at(data: &Value, path: &[&str]) -> String {
+    let mut value = data;
+    for key in path {
+        value = &value[*key];
+    }
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("no id at {path:?} in {data:#}"))
+        .to_owned()
+}
+
+impl TestApp {
+    pub async fn indicator_id(&self, by: &TestUser, code: &str) -> String {
+        let indicators = self
+            .gql_ok(&by.token, "{ indicators { id code } }", json!({}))
+            .await;
+        indicators["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|indicator| indicator["code"] == code)
+            .unwrap_or_else(|| panic!("indicator {code} is seeded"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn intervention(
+        &self,
+        by: &TestUser,
+        partnership_id: &str,
+        provider_id: Uuid,
+        name: &str,
+    ) -> String {
+        let confidence = self.indicator_id(by, "CONFIDENCE").await;
+        let data = self
+            .gql_ok(
+                &by.token,
+                "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
+                json!({ "input": {
+                    "partnershipId": partnership_id, "providerId": provider_id, "name": name,
+                    "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
+                    "areaCode": "S12000006", "startDate": "2026-08-17", "indicatorIds": [confidence],
+                }}),
+            )
+            .await;
+        id_at(&data, &["createIntervention", "intervention", "id"])
+    }
+
+    /// Records a participant as `provider`; `sharing` holds the sharing-decision fields.
+    pub async fn participant(
+        &self,
+        provider: &TestUser,
+        reference: &str,
+        sharing: Value,
+    ) -> String {
+        let mut input = json!({ "reference": reference, "birthYear": 2013, "lookedAfter": true, "areaCode": "S12000006" });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(sharing.as_object().unwrap().clone());
+        let data = self
+            .gql_ok(
+                &provider.token,
+                "mutation($input: CreateParticipantInput!) { createParticipant(input: $input) { participant { id } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        id_at(&data, &["createParticipant", "participant", "id"])
+    }
+
+    pub async fn enrol(
+        &self,
+        provider: &TestUser,
+        participant_id: &str,
+        intervention_id: &str,
+    ) -> String {
+        let data = self
+            .gql_ok(
+                &provider.token,
+                "mutation($input: EnrolParticipantInput!) { enrolParticipant(input: $input) { enrolment { id } } }",
+                json!({ "input": {
+                    "participantId": participant_id, "interventionId": intervention_id,
+                    "referredOn": "2026-08-20", "referralSource": "SCHOOL", "startedOn": "2026-09-01",
+                }}),
+            )
+            .await;
+        id_at(&data, &["enrolParticipant", "enrolment", "id"])
+    }
+}
