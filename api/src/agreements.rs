@@ -33,7 +33,7 @@ use crate::{
     error::{ApiError, ApiResult, UniqueField},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_error},
+        loaders::{LoadError, load_grouped},
         parse_id, request,
         scalars::Date,
     },
@@ -427,40 +427,40 @@ pub async fn update(
     }
 
     let mut changes = agreement::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(title) = &input.title {
         let title = validation::text(title, "input.title", TITLE_MAX_CHARS)?;
-        details.insert("title".into(), json!(title));
         changes.title = Set(title);
     }
     if let Some(body) = &input.body {
         let body = validation::text(body, "input.body", BODY_MAX_CHARS)?;
-        details.insert("body".into(), json!(body));
         changes.body = Set(body);
     }
     let effective_from = input
         .effective_from
         .map_or(current.effective_from, |date| date.0);
     if input.effective_from.is_some() {
-        details.insert("effectiveFrom".into(), json!(effective_from));
         changes.effective_from = Set(effective_from);
     }
     let review_due = input.review_due.map_or(current.review_due, |date| date.0);
     if input.review_due.is_some() {
-        details.insert("reviewDue".into(), json!(review_due));
         changes.review_due = Set(review_due);
     }
     dates_in_order(effective_from, review_due)?;
 
-    let model =
-        save_versioned::<agreement::Entity>(&txn, changes, id, input.expected_version, None)
-            .await?;
+    let model = save_versioned::<agreement::Entity>(
+        &txn,
+        changes.clone(),
+        id,
+        input.expected_version,
+        None,
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),
         Change::new("agreement.update", "agreement", id)
             .in_partnership(model.partnership_id)
-            .details(details.into()),
+            .changed_fields(&changes),
     )
     .await?;
     txn.commit().await?;
@@ -645,21 +645,17 @@ impl Loader<Uuid> for AgreementsLoader {
         &self,
         partnership_ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<agreement::Model>>, Self::Error> {
-        let rows = agreement::Entity::find()
-            .filter(agreement::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
+        let query = agreement::Entity::find()
             .order_by_desc(agreement::Column::CreatedAt)
-            .order_by_desc(agreement::Column::DocumentVersion)
-            .all(&self.0)
-            .await
-            .map_err(load_error)?;
-        let mut by_partnership: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for row in rows {
-            by_partnership
-                .entry(row.partnership_id)
-                .or_default()
-                .push(row);
-        }
-        Ok(by_partnership)
+            .order_by_desc(agreement::Column::DocumentVersion);
+        load_grouped(
+            &self.0,
+            query,
+            agreement::Column::PartnershipId,
+            partnership_ids,
+            |row| row.partnership_id,
+        )
+        .await
     }
 }
 
@@ -674,18 +670,17 @@ impl Loader<Uuid> for SignaturesLoader {
         &self,
         agreement_ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<agreement_signature::Model>>, Self::Error> {
-        let rows = agreement_signature::Entity::find()
-            .filter(agreement_signature::Column::AgreementId.is_in(agreement_ids.iter().copied()))
+        let query = agreement_signature::Entity::find()
             .order_by_asc(agreement_signature::Column::SignedAt)
-            .order_by_asc(agreement_signature::Column::Id)
-            .all(&self.0)
-            .await
-            .map_err(load_error)?;
-        let mut by_agreement: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for row in rows {
-            by_agreement.entry(row.agreement_id).or_default().push(row);
-        }
-        Ok(by_agreement)
+            .order_by_asc(agreement_signature::Column::Id);
+        load_grouped(
+            &self.0,
+            query,
+            agreement_signature::Column::AgreementId,
+            agreement_ids,
+            |row| row.agreement_id,
+        )
+        .await
     }
 }
 

@@ -16,7 +16,10 @@ use std::{
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr,
+    EntityTrait, IdenStatic, Iterable, QueryFilter, sea_query::sea_value_to_json_value,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -63,6 +66,40 @@ impl Change {
         self.details = details;
         self
     }
+
+    /// Details listing every column `changes` sets, with its new value, named as the API names
+    /// the field (`areaCode`), so an update's event always says exactly what it changed.
+    pub fn changed_fields<A: ActiveModelTrait>(mut self, changes: &A) -> Self {
+        let mut details = serde_json::Map::new();
+        for column in <A::Entity as EntityTrait>::Column::iter() {
+            if let ActiveValue::Set(value) = changes.get(column) {
+                details.insert(camel_case(column.as_str()), sea_value_to_json_value(&value));
+            }
+        }
+        self.details = Value::Object(details);
+        self
+    }
+
+    /// Adds one entry to the details (for changes outside the entity's own columns).
+    pub fn with_detail(mut self, key: &str, value: Value) -> Self {
+        if let Value::Object(details) = &mut self.details {
+            details.insert(key.to_owned(), value);
+        }
+        self
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut camel = words.next().unwrap_or_default().to_owned();
+    for word in words {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            camel.extend(first.to_uppercase());
+            camel.push_str(chars.as_str());
+        }
+    }
+    camel
 }
 
 /// Appends the event. `actor` is `None` only for the command line's bootstrap.
@@ -265,5 +302,34 @@ impl AuditQuery {
             AuditEvent,
         )
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::{enums::PartnershipStatus, partnership};
+
+    use super::*;
+
+    #[test]
+    fn an_update_event_lists_exactly_the_fields_it_set_as_the_api_names_them() {
+        let changes = partnership::ActiveModel {
+            status: Set(PartnershipStatus::Active),
+            review_interval_months: Set(6),
+            end_date: Set(None),
+            ..Default::default()
+        };
+        let change = Change::new("partnership.update", "partnership", Uuid::nil())
+            .changed_fields(&changes)
+            .with_detail("note", Value::from("kept"));
+        assert_eq!(
+            change.details,
+            serde_json::json!({
+                "status": "ACTIVE",
+                "reviewIntervalMonths": 6,
+                "endDate": null,
+                "note": "kept",
+            })
+        );
     }
 }

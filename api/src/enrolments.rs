@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -171,14 +171,10 @@ impl Loader<Uuid> for EnrolmentsLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<enrolment::Model>>, LoadError> {
-        load_grouped::<enrolment::Entity, _>(
-            &self.db,
-            self.key,
-            keys,
-            self.filter.clone(),
-            self.key_of,
-        )
-        .await
+        let query = enrolment::Entity::find()
+            .filter(self.filter.clone())
+            .order_by_asc(enrolment::Column::Id);
+        load_grouped(&self.db, query, self.key, keys, self.key_of).await
     }
 }
 

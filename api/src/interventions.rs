@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -246,11 +246,11 @@ impl Loader<Uuid> for InterventionIndicatorsLoader {
     type Error = LoadError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<indicator::Model>>, LoadError> {
-        let links = load_grouped::<intervention_indicator::Entity, _>(
+        let links = load_grouped(
             &self.0,
+            intervention_indicator::Entity::find(),
             intervention_indicator::Column::InterventionId,
             ids,
-            Condition::all(),
             |link| link.intervention_id,
         )
         .await?;
@@ -295,11 +295,14 @@ impl Loader<Uuid> for PartnershipInterventionsLoader {
         &self,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<intervention::Model>>, LoadError> {
-        load_grouped::<intervention::Entity, _>(
+        let query = intervention::Entity::find()
+            .filter(self.filter.clone())
+            .order_by_asc(intervention::Column::Id);
+        load_grouped(
             &self.db,
+            query,
             intervention::Column::PartnershipId,
             ids,
-            self.filter.clone(),
             |row| row.partnership_id,
         )
         .await
@@ -503,34 +506,27 @@ async fn update(
     policy::may_manage_intervention(actor, role, current.provider_id)?;
 
     let mut changes = intervention::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(name) = &input.name {
         let name = validation::text(name, "input.name", 200)?;
-        details.insert("name".into(), json!(name));
         changes.name = Set(name);
     }
     if let Some(description) = &input.description {
         let description = validation::text(description, "input.description", 10_000)?;
-        details.insert("description".into(), json!(description));
         changes.description = Set(description);
     }
     if let Some(category) = input.category {
-        details.insert("category".into(), json!(category));
         changes.category = Set(category);
     }
     if let Some(area_code) = &input.area_code {
         let area_code = validation::known_area(&txn, area_code, "input.areaCode").await?;
-        details.insert("areaCode".into(), json!(area_code));
         changes.area_code = Set(area_code);
     }
     if let Some(status) = input.status {
         let status = status_change(current.status, status)?;
-        details.insert("status".into(), json!(status));
         changes.status = Set(status);
     }
     let start_date = input.start_date.map_or(current.start_date, |date| date.0);
     if input.start_date.is_some() {
-        details.insert("startDate".into(), json!(start_date));
         changes.start_date = Set(start_date);
     }
     let end_date = match input.end_date {
@@ -539,38 +535,31 @@ async fn update(
         MaybeUndefined::Value(date) => Some(date.0),
     };
     if !input.end_date.is_undefined() {
-        details.insert("endDate".into(), json!(end_date));
         changes.end_date = Set(end_date);
     }
     dates_in_order(start_date, end_date)?;
     match input.capacity {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => {
-            details.insert("capacity".into(), json!(null));
             changes.capacity = Set(None);
         }
         MaybeUndefined::Value(value) => {
             let value = capacity(value)?;
-            details.insert("capacity".into(), json!(value));
             changes.capacity = Set(Some(value));
         }
     }
+    let mut change = Change::new("intervention.update", "intervention", id)
+        .in_partnership(current.partnership_id)
+        .changed_fields(&changes);
     let model =
         save_versioned::<intervention::Entity>(&txn, changes, id, input.expected_version, None)
             .await?;
     if let Some(ids) = &input.indicator_ids {
         let indicator_ids = indicator_set(&txn, ids).await?;
         replace_indicators(&txn, id, &indicator_ids).await?;
-        details.insert("indicatorIds".into(), json!(indicator_ids));
+        change = change.with_detail("indicatorIds", json!(indicator_ids));
     }
-    audit::record(
-        &txn,
-        Some(actor),
-        Change::new("intervention.update", "intervention", id)
-            .in_partnership(current.partnership_id)
-            .details(details.into()),
-    )
-    .await?;
+    audit::record(&txn, Some(actor), change).await?;
     txn.commit().await?;
     Ok(model)
 }

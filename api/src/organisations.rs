@@ -245,41 +245,34 @@ async fn update(
     policy::require_admin(actor, "change organisations")?;
     let id = parse_id(&input.id, "input.id")?;
     let mut changes = organisation::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(name) = &input.name {
         let name = validation::text(name, "input.name", 200)?;
-        details.insert("name".into(), json!(name));
         changes.name = Set(name);
     }
     if let Some(kind) = input.kind {
-        details.insert("kind".into(), json!(kind));
         changes.kind = Set(kind);
     }
     if let Some(sector) = input.sector {
-        details.insert("sector".into(), json!(sector));
         changes.sector = Set(sector);
     }
     match &input.charity_number {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => {
-            details.insert("charityNumber".into(), json!(null));
             changes.charity_number = Set(None);
         }
         MaybeUndefined::Value(number) => {
             let number = charity_number(number)?;
-            details.insert("charityNumber".into(), json!(number));
             changes.charity_number = Set(Some(number));
         }
     }
     let txn = begin_write(db).await?;
     if let Some(area_code) = &input.area_code {
         let area_code = validation::known_area(&txn, area_code, "input.areaCode").await?;
-        details.insert("areaCode".into(), json!(area_code));
         changes.area_code = Set(area_code);
     }
     let model = save_versioned::<organisation::Entity>(
         &txn,
-        changes,
+        changes.clone(),
         id,
         input.expected_version,
         Some(&DUPLICATE_NAME),
@@ -288,7 +281,7 @@ async fn update(
     audit::record(
         &txn,
         Some(actor),
-        Change::new("organisation.update", "organisation", id).details(details.into()),
+        Change::new("organisation.update", "organisation", id).changed_fields(&changes),
     )
     .await?;
     txn.commit().await?;

@@ -642,42 +642,33 @@ async fn update(
     policy::may_manage_partnership(policy::role_in_partnership(&txn, actor, id).await?)?;
 
     let mut changes = partnership::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(name) = &input.name {
         let name = validation::text(name, "input.name", 200)?;
-        details.insert("name".into(), json!(name));
         changes.name = Set(name);
     }
     if let Some(purpose) = &input.purpose {
         let purpose = validation::text(purpose, "input.purpose", 10_000)?;
-        details.insert("purpose".into(), json!(purpose));
         changes.purpose = Set(purpose);
     }
     if let Some(kind) = input.kind {
-        details.insert("kind".into(), json!(kind));
         changes.kind = Set(kind);
     }
     if let Some(status) = input.status {
-        details.insert("status".into(), json!(status));
         changes.status = Set(status);
     }
     if let Some(area_code) = &input.area_code {
         let area_code = validation::known_area(&txn, area_code, "input.areaCode").await?;
-        details.insert("areaCode".into(), json!(area_code));
         changes.area_code = Set(area_code);
     }
     if let Some(months) = input.review_interval_months {
         let months = review_interval(months)?;
-        details.insert("reviewIntervalMonths".into(), json!(months));
         changes.review_interval_months = Set(months);
     }
     if let Some(date) = input.next_review_due {
-        details.insert("nextReviewDue".into(), json!(date.0));
         changes.next_review_due = Set(date.0);
     }
     let start_date = input.start_date.map_or(current.start_date, |date| date.0);
     if input.start_date.is_some() {
-        details.insert("startDate".into(), json!(start_date));
         changes.start_date = Set(start_date);
     }
     let end_date = match input.end_date {
@@ -686,20 +677,24 @@ async fn update(
         MaybeUndefined::Value(date) => Some(date.0),
     };
     if !input.end_date.is_undefined() {
-        details.insert("endDate".into(), json!(end_date));
         changes.end_date = Set(end_date);
     }
     dates_in_order(start_date, end_date)?;
 
-    let model =
-        save_versioned::<partnership::Entity>(&txn, changes, id, input.expected_version, None)
-            .await?;
+    let model = save_versioned::<partnership::Entity>(
+        &txn,
+        changes.clone(),
+        id,
+        input.expected_version,
+        None,
+    )
+    .await?;
     audit::record(
         &txn,
         Some(actor),
         Change::new("partnership.update", "partnership", id)
             .in_partnership(id)
-            .details(details.into()),
+            .changed_fields(&changes),
     )
     .await?;
     txn.commit().await?;
@@ -860,35 +855,32 @@ async fn update_member(
     let current = find_member_to_manage(&txn, actor, id).await?;
     still_active(&current)?;
     let mut changes = partnership_member::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(role) = input.role {
         if role != MemberRole::Commissioner {
             keeps_a_commissioner(&txn, &current, "change its role").await?;
         }
-        details.insert("role".into(), json!(role));
         changes.role = Set(role);
     }
     if let Some(responsibilities) = &input.responsibilities {
         let responsibilities =
             validation::text(responsibilities, "input.responsibilities", 10_000)?;
-        details.insert("responsibilities".into(), json!(responsibilities));
         changes.responsibilities = Set(responsibilities);
     }
     let model = save_versioned::<partnership_member::Entity>(
         &txn,
-        changes,
+        changes.clone(),
         id,
         input.expected_version,
         None,
     )
     .await?;
-    details.insert("organisationId".into(), json!(model.organisation_id));
     audit::record(
         &txn,
         Some(actor),
         Change::new("partnership_member.update", "partnership_member", id)
             .in_partnership(model.partnership_id)
-            .details(details.into()),
+            .changed_fields(&changes)
+            .with_detail("organisationId", json!(model.organisation_id)),
     )
     .await?;
     txn.commit().await?;

@@ -29,7 +29,7 @@ use crate::{
     error::{ApiError, ApiResult},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_error},
+        loaders::{LoadError, load_error, load_grouped},
         parse_id, request,
         scalars::Date,
     },
@@ -411,16 +411,13 @@ pub async fn update(
     }
 
     let mut changes = target::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(title) = &input.title {
         let title = validation::text(title, "input.title", TITLE_MAX_CHARS)?;
-        details.insert("title".into(), json!(title));
         changes.title = Set(title);
     }
     let indicator = match &input.indicator_id {
         Some(id) => {
             let indicator = known_indicator(&txn, id, "input.indicatorId").await?;
-            details.insert("indicatorId".into(), json!(indicator.id));
             changes.indicator_id = Set(indicator.id);
             indicator
         }
@@ -440,34 +437,30 @@ pub async fn update(
     };
     check(&indicator, &values)?;
     if input.aggregation.is_some() {
-        details.insert("aggregation".into(), json!(values.aggregation));
         changes.aggregation = Set(values.aggregation);
     }
     if input.baseline_value.is_some() {
-        details.insert("baselineValue".into(), json!(values.baseline_value));
         changes.baseline_value = Set(values.baseline_value);
     }
     if input.baseline_date.is_some() {
-        details.insert("baselineDate".into(), json!(values.baseline_date));
         changes.baseline_date = Set(values.baseline_date);
     }
     if input.target_value.is_some() {
-        details.insert("targetValue".into(), json!(values.target_value));
         changes.target_value = Set(values.target_value);
     }
     if input.target_date.is_some() {
-        details.insert("targetDate".into(), json!(values.target_date));
         changes.target_date = Set(values.target_date);
     }
 
     let model =
-        save_versioned::<target::Entity>(&txn, changes, id, input.expected_version, None).await?;
+        save_versioned::<target::Entity>(&txn, changes.clone(), id, input.expected_version, None)
+            .await?;
     audit::record(
         &txn,
         Some(actor),
         Change::new("target.update", "target", id)
             .in_partnership(model.partnership_id)
-            .details(details.into()),
+            .changed_fields(&changes),
     )
     .await?;
     txn.commit().await?;
@@ -545,21 +538,17 @@ impl Loader<Uuid> for TargetsLoader {
         &self,
         partnership_ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<target::Model>>, Self::Error> {
-        let rows = target::Entity::find()
-            .filter(target::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
+        let query = target::Entity::find()
             .order_by_asc(target::Column::CreatedAt)
-            .order_by_asc(target::Column::Id)
-            .all(&self.0)
-            .await
-            .map_err(load_error)?;
-        let mut by_partnership: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for row in rows {
-            by_partnership
-                .entry(row.partnership_id)
-                .or_default()
-                .push(row);
-        }
-        Ok(by_partnership)
+            .order_by_asc(target::Column::Id);
+        load_grouped(
+            &self.0,
+            query,
+            target::Column::PartnershipId,
+            partnership_ids,
+            |row| row.partnership_id,
+        )
+        .await
     }
 }
 

@@ -272,35 +272,29 @@ async fn update(
         ));
     }
     let mut changes = user::ActiveModel::default();
-    let mut details = serde_json::Map::new();
     if let Some(email) = &input.email {
         let email = validation::email(email, "input.email")?;
-        details.insert("email".into(), json!(email));
         changes.email = Set(email);
     }
     if let Some(display_name) = &input.display_name {
         let display_name = validation::text(display_name, "input.displayName", 200)?;
-        details.insert("displayName".into(), json!(display_name));
         changes.display_name = Set(display_name);
     }
     if let Some(role) = input.role {
-        details.insert("role".into(), json!(role));
         changes.role = Set(role);
     }
     if let Some(active) = input.active {
-        details.insert("active".into(), json!(active));
         changes.active = Set(active);
     }
     let txn = begin_write(db).await?;
     if let Some(organisation_id) = &input.organisation_id {
         let organisation_id = parse_id(organisation_id, "input.organisationId")?;
         validation::known_organisation(&txn, organisation_id, "input.organisationId").await?;
-        details.insert("organisationId".into(), json!(organisation_id));
         changes.organisation_id = Set(organisation_id);
     }
     let model = save_versioned::<user::Entity>(
         &txn,
-        changes,
+        changes.clone(),
         id,
         input.expected_version,
         Some(&DUPLICATE_EMAIL),
@@ -309,7 +303,7 @@ async fn update(
     audit::record(
         &txn,
         Some(actor),
-        Change::new("user.update", "user", id).details(details.into()),
+        Change::new("user.update", "user", id).changed_fields(&changes),
     )
     .await?;
     txn.commit().await?;

@@ -8,7 +8,9 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{area, enrolment, organisation, partnership_member};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -30,23 +32,21 @@ pub fn load_error(err: sea_orm::DbErr) -> LoadError {
     ApiError::from(err).into()
 }
 
-/// Rows of `E` whose `key_column` is one of `keys` and that pass `filter` (the actor's row
-/// filter), grouped by key: the body of every one-to-many loader, in one statement.
+/// The rows of `query` (the caller's filter and order) whose `key_column` is one of `keys`,
+/// grouped by key in query order: the body of every one-to-many loader, in one statement.
 pub async fn load_grouped<E, K>(
     db: &DatabaseConnection,
+    query: Select<E>,
     key_column: E::Column,
     keys: &[K],
-    filter: Condition,
     key_of: impl Fn(&E::Model) -> K,
 ) -> Result<HashMap<K, Vec<E::Model>>, LoadError>
 where
     E: EntityTrait,
     K: Into<sea_orm::Value> + Clone + Eq + std::hash::Hash,
 {
-    let rows = E::find()
+    let rows = query
         .filter(key_column.is_in(keys.iter().cloned()))
-        .filter(filter)
-        .order_by_asc(key_column)
         .all(db)
         .await
         .map_err(load_error)?;
@@ -220,23 +220,17 @@ impl Loader<Uuid> for MembersLoader {
         &self,
         partnership_ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<partnership_member::Model>>, LoadError> {
-        let rows = partnership_member::Entity::find()
-            .filter(
-                partnership_member::Column::PartnershipId.is_in(partnership_ids.iter().copied()),
-            )
+        let query = partnership_member::Entity::find()
             .order_by_asc(partnership_member::Column::JoinedOn)
-            .order_by_asc(partnership_member::Column::Id)
-            .all(&self.0)
-            .await
-            .map_err(load_error)?;
-        let mut by_partnership: HashMap<Uuid, Vec<_>> = HashMap::new();
-        for row in rows {
-            by_partnership
-                .entry(row.partnership_id)
-                .or_default()
-                .push(row);
-        }
-        Ok(by_partnership)
+            .order_by_asc(partnership_member::Column::Id);
+        load_grouped(
+            &self.0,
+            query,
+            partnership_member::Column::PartnershipId,
+            partnership_ids,
+            |row| row.partnership_id,
+        )
+        .await
     }
 }
 
