@@ -34,6 +34,11 @@ enum Subject {
     DraftAgreement,
     ProposedTarget,
     InterventionA,
+    DraftSubmission,
+    ReadySubmission,
+    WithdrawableSubmission,
+    DraftStory,
+    DraftRecord,
     ParticipantA1,
     EnrolmentA1,
 }
@@ -65,6 +70,13 @@ impl Subject {
             Subject::DraftAgreement => version_of!(agreement, world.draft_agreement),
             Subject::ProposedTarget => version_of!(target, world.proposed_target),
             Subject::InterventionA => version_of!(intervention, world.ia),
+            Subject::DraftSubmission => version_of!(evaluation_submission, world.draft_submission),
+            Subject::ReadySubmission => version_of!(evaluation_submission, world.ready_submission),
+            Subject::WithdrawableSubmission => {
+                version_of!(evaluation_submission, world.withdrawable_submission)
+            }
+            Subject::DraftStory => version_of!(story, world.draft_story),
+            Subject::DraftRecord => version_of!(outcome_record, world.draft_record),
             Subject::ParticipantA1 => version_of!(participant, world.a1),
             Subject::EnrolmentA1 => version_of!(enrolment, world.enrolment_a1),
         }
@@ -77,6 +89,8 @@ struct Row {
     /// Variables for the `n`th call (names differ per call so creates do not collide).
     variables: fn(&World, usize) -> Value,
     versioned: Option<Subject>,
+    /// A CSV file sent with the request (GraphQL multipart) as `variables.input.file`.
+    upload: Option<&'static str>,
     /// For `World::everyone()`: admin, commissioner of P1 and P2, provider A (member of P1),
     /// provider B (member of P1 and P2), viewer (school partner of P1), outsider (a
     /// commissioner of another council, member of nothing).
@@ -90,6 +104,7 @@ fn rows() -> Vec<Row> {
             document: "{ me { id } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A, A, A, A, A, A],
         },
         Row {
@@ -97,6 +112,7 @@ fn rows() -> Vec<Row> {
             document: "{ users { totalCount } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A, F, F, F, F, F],
         },
         Row {
@@ -104,6 +120,7 @@ fn rows() -> Vec<Row> {
             document: "{ areas { code } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -111,6 +128,7 @@ fn rows() -> Vec<Row> {
             document: "{ indicators { id } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -118,6 +136,7 @@ fn rows() -> Vec<Row> {
             document: "query($id: ID!) { indicator(id: $id) { code } }",
             variables: |_, _| json!({ "id": "00000000-0000-0000-0000-000000000000" }),
             versioned: None,
+            upload: None,
             // Nobody finds an indicator that does not exist; everyone may look.
             expected: [N; 6],
         },
@@ -126,6 +145,7 @@ fn rows() -> Vec<Row> {
             document: "{ organisations { totalCount } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -133,6 +153,7 @@ fn rows() -> Vec<Row> {
             document: "query($id: ID!) { organisation(id: $id) { name } }",
             variables: |w, _| json!({ "id": w.provider_a.organisation_id }),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -140,6 +161,7 @@ fn rows() -> Vec<Row> {
             document: "{ partnerships { totalCount } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -147,6 +169,7 @@ fn rows() -> Vec<Row> {
             document: "query($id: ID!) { partnership(id: $id) { myRole } }",
             variables: |w, _| json!({ "id": w.p1 }),
             versioned: None,
+            upload: None,
             expected: [A, A, A, A, A, N],
         },
         Row {
@@ -154,6 +177,7 @@ fn rows() -> Vec<Row> {
             document: "query($id: ID!) { intervention(id: $id) { name } }",
             variables: |w, _| json!({ "id": w.ia }),
             versioned: None,
+            upload: None,
             expected: [A, A, A, A, A, N],
         },
         Row {
@@ -161,6 +185,7 @@ fn rows() -> Vec<Row> {
             document: "query($id: ID!) { participant(id: $id) { reference } }",
             variables: |w, _| json!({ "id": w.a1 }),
             versioned: None,
+            upload: None,
             expected: [A, A, A, N, N, N],
         },
         Row {
@@ -169,6 +194,7 @@ fn rows() -> Vec<Row> {
             // A2's sharing basis is NONE: its commissioner gets aggregates, never the row.
             variables: |w, _| json!({ "id": w.a2 }),
             versioned: None,
+            upload: None,
             expected: [A, N, A, N, N, N],
         },
         Row {
@@ -176,6 +202,7 @@ fn rows() -> Vec<Row> {
             document: "{ participants { totalCount } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A; 6],
         },
         Row {
@@ -183,6 +210,7 @@ fn rows() -> Vec<Row> {
             document: "{ auditEvents { totalCount } }",
             variables: |_, _| json!({}),
             versioned: None,
+            upload: None,
             expected: [A, A, F, F, F, A],
         },
         Row {
@@ -190,6 +218,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
             variables: |_, n| json!({ "input": { "name": format!("New organisation {n}"), "kind": "OTHER", "sector": "PRIVATE", "areaCode": "S12000030" } }),
             versioned: None,
+            upload: None,
             expected: [A, F, F, F, F, F],
         },
         Row {
@@ -197,6 +226,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) { organisation { id } } }",
             variables: |w, n| json!({ "input": { "id": w.provider_a.organisation_id, "charityNumber": format!("SC{n:06}") } }),
             versioned: Some(Subject::ProviderAOrganisation),
+            upload: None,
             expected: [A, F, F, F, F, F],
         },
         Row {
@@ -204,6 +234,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }",
             variables: |w, n| json!({ "input": { "email": format!("new{n}@example.org"), "displayName": "New", "organisationId": w.provider_a.organisation_id, "role": "VIEWER" } }),
             versioned: None,
+            upload: None,
             expected: [A, F, F, F, F, F],
         },
         Row {
@@ -211,6 +242,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }",
             variables: |w, n| json!({ "input": { "id": w.viewer.id, "displayName": format!("Viewer {n}") } }),
             versioned: Some(Subject::ViewerUser),
+            upload: None,
             expected: [A, F, F, F, F, F],
         },
         Row {
@@ -218,6 +250,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreatePartnershipInput!) { createPartnership(input: $input) { partnership { id } } }",
             variables: |_, n| json!({ "input": { "name": format!("Partnership {n}"), "purpose": "Shared aims.", "kind": "STRATEGIC_PLANNING", "areaCode": "S12000006", "startDate": "2027-01-01", "responsibilities": "Leads." } }),
             versioned: None,
+            upload: None,
             expected: [A, A, F, F, F, A],
         },
         Row {
@@ -225,6 +258,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdatePartnershipInput!) { updatePartnership(input: $input) { partnership { id } } }",
             variables: |w, n| json!({ "input": { "id": w.p1, "purpose": format!("Shared aims, revision {n}.") } }),
             versioned: Some(Subject::P1),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -232,6 +266,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
             variables: |w, _| json!({ "input": { "partnershipId": w.p1, "organisationId": w.spare_organisation, "role": "PARTNER", "responsibilities": "Shares practice." } }),
             versioned: None,
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -244,6 +279,7 @@ fn rows() -> Vec<Row> {
                 }})
             },
             versioned: None,
+            upload: None,
             expected: [A, A, A, F, F, N],
         },
         Row {
@@ -251,6 +287,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateInterventionInput!) { updateIntervention(input: $input) { intervention { id } } }",
             variables: |w, n| json!({ "input": { "id": w.ia, "description": format!("Weekly, revision {n}.") } }),
             versioned: Some(Subject::InterventionA),
+            upload: None,
             expected: [A, A, A, F, F, N],
         },
         Row {
@@ -258,6 +295,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreateParticipantInput!) { createParticipant(input: $input) { participant { id } } }",
             variables: |_, n| json!({ "input": { "reference": format!("NEW-{n}"), "birthYear": 2014, "areaCode": "S12000006", "sharingBasis": "NONE" } }),
             versioned: None,
+            upload: None,
             // A participant belongs to the provider that records it; only providers record them.
             expected: [F, F, A, A, F, F],
         },
@@ -266,6 +304,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateParticipantInput!) { updateParticipant(input: $input) { participant { id } } }",
             variables: |_, n| json!({ "input": { "lookedAfter": n % 2 == 0 } }),
             versioned: Some(Subject::ParticipantA1),
+            upload: None,
             // Those who may see A1 but do not own it are refused; the rest do not see it.
             expected: [F, F, A, N, N, N],
         },
@@ -274,6 +313,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: EnrolParticipantInput!) { enrolParticipant(input: $input) { enrolment { id } } }",
             variables: |w, _| json!({ "input": { "participantId": w.a1, "interventionId": w.ia, "referredOn": "2030-01-01", "referralSource": "SCHOOL", "startedOn": "2030-01-10" } }),
             versioned: None,
+            upload: None,
             expected: [F, F, A, N, N, N],
         },
         Row {
@@ -281,13 +321,146 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: EndEnrolmentInput!) { endEnrolment(input: $input) { enrolment { id } } }",
             variables: |_, _| json!({ "input": { "endedOn": "2027-06-30", "exitReason": "COMPLETED" } }),
             versioned: Some(Subject::EnrolmentA1),
+            upload: None,
             expected: [F, F, A, N, N, N],
+        },
+        Row {
+            operation: "submission",
+            document: "query($id: ID!) { submission(id: $id) { status } }",
+            variables: |w, _| json!({ "id": w.draft_submission }),
+            versioned: None,
+            upload: None,
+            // A draft is its provider's alone; commissioners see it once submitted.
+            expected: [A, N, A, N, N, N],
+        },
+        Row {
+            operation: "createSubmission",
+            document: "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
+            variables: |w, _| json!({ "input": { "interventionId": w.ia, "periodStart": "2027-01-05", "periodEnd": "2027-03-31", "narrative": "Spring term." } }),
+            versioned: None,
+            upload: None,
+            // Evidence is written by the provider that delivers the service.
+            expected: [F, F, A, F, F, N],
+        },
+        Row {
+            operation: "updateSubmission",
+            document: "mutation($input: UpdateSubmissionInput!) { updateSubmission(input: $input) { submission { id } } }",
+            variables: |_, n| json!({ "input": { "narrative": format!("Autumn term, revision {n}.") } }),
+            versioned: Some(Subject::DraftSubmission),
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "submissions",
+            document: "{ submissions { totalCount } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            upload: None,
+            expected: [A; 6],
+        },
+        Row {
+            operation: "submission",
+            document: "query($id: ID!) { submission(id: $id) { status stories { id } comments { id } } }",
+            variables: |w, _| json!({ "id": w.accepted_submission }),
+            versioned: None,
+            upload: None,
+            // Accepted evidence is for the whole partnership.
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "submitSubmission",
+            document: "mutation($input: SubmitSubmissionInput!) { submitSubmission(input: $input) { submission { id } } }",
+            variables: |_, _| json!({ "input": {} }),
+            versioned: Some(Subject::ReadySubmission),
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "withdrawSubmission",
+            document: "mutation($input: WithdrawSubmissionInput!) { withdrawSubmission(input: $input) { submission { id } } }",
+            variables: |_, _| json!({ "input": {} }),
+            versioned: Some(Subject::WithdrawableSubmission),
+            upload: None,
+            expected: [F, F, A, N, N, N],
+        },
+        Row {
+            operation: "reviewSubmission",
+            document: "mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { comment { id } } }",
+            variables: |w, n| json!({ "input": { "submissionId": w.submitted_submission, "decision": "COMMENT", "comment": format!("Please add the exit scores ({n}).") } }),
+            versioned: None,
+            upload: None,
+            expected: [A, A, F, N, N, N],
+        },
+        Row {
+            operation: "addStory",
+            document: "mutation($input: AddStoryInput!) { addStory(input: $input) { story { id } } }",
+            variables: |w, n| json!({ "input": { "submissionId": w.draft_submission, "title": format!("A good week {n}"), "body": "I went every day.", "consentToShare": false } }),
+            versioned: None,
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "updateStory",
+            document: "mutation($input: UpdateStoryInput!) { updateStory(input: $input) { story { id } } }",
+            variables: |_, n| json!({ "input": { "title": format!("A good week, revision {n}") } }),
+            versioned: Some(Subject::DraftStory),
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "deleteStory",
+            document: "mutation($input: DeleteStoryInput!) { deleteStory(input: $input) { story { id } } }",
+            variables: |w, _| json!({ "input": { "id": w.story_to_delete } }),
+            versioned: None,
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "addOutcomeRecords",
+            document: "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
+            variables: |w, n| {
+                json!({ "input": { "submissionId": w.evidence_submission, "records": [{
+                "enrolmentId": w.enrolment_a1, "indicatorId": w.confidence, "value": 5,
+                "observedOn": format!("2027-03-{:02}", 1 + n % 28), "phase": "INTERIM", "source": "PROVIDER",
+            }] } })
+            },
+            versioned: None,
+            upload: None,
+            // Evidence is written by the provider that delivers the service, and drafts are its own.
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "updateOutcomeRecord",
+            document: "mutation($input: UpdateOutcomeRecordInput!) { updateOutcomeRecord(input: $input) { record { id } } }",
+            variables: |_, n| json!({ "input": { "value": 1 + n % 9 } }),
+            versioned: Some(Subject::DraftRecord),
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "deleteOutcomeRecord",
+            document: "mutation($input: DeleteOutcomeRecordInput!) { deleteOutcomeRecord(input: $input) { record { id } } }",
+            variables: |w, _| json!({ "input": { "id": w.spare_record } }),
+            versioned: None,
+            upload: None,
+            expected: [F, N, A, N, N, N],
+        },
+        Row {
+            operation: "importOutcomeRecordsCsv",
+            document: "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { recordCount } }",
+            variables: |w, _| json!({ "input": { "submissionId": w.evidence_submission, "file": null, "dryRun": true } }),
+            versioned: None,
+            upload: Some(
+                "participant_reference,indicator_code,phase,observed_on,value,source\nCR-001,CONFIDENCE,INTERIM,2027-03-30,5,PROVIDER\n",
+            ),
+            expected: [F, N, A, N, N, N],
         },
         Row {
             operation: "updatePartnershipMember",
             document: "mutation($input: UpdatePartnershipMemberInput!) { updatePartnershipMember(input: $input) { member { id } } }",
             variables: |_, n| json!({ "input": { "responsibilities": format!("Delivers the day programme (revision {n}).") } }),
             versioned: Some(Subject::ProviderAMembership),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -295,6 +468,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: RemovePartnershipMemberInput!) { removePartnershipMember(input: $input) { member { id } } }",
             variables: |_, _| json!({ "input": {} }),
             versioned: Some(Subject::LeavingMembership),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -302,6 +476,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: RecordPartnershipReviewInput!) { recordPartnershipReview(input: $input) { partnership { id } } }",
             variables: |_, _| json!({ "input": { "notes": "Reviewed aims and roles; no changes." } }),
             versioned: Some(Subject::P1),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -309,6 +484,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
             variables: |w, _| json!({ "input": { "partnershipId": w.p1, "kind": "PRACTICE_PROTOCOL", "title": "Practice protocol", "body": "Who does what.", "effectiveFrom": "2027-01-01", "reviewDue": "2028-01-01" } }),
             versioned: None,
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -316,6 +492,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateAgreementInput!) { updateAgreement(input: $input) { agreement { id } } }",
             variables: |_, n| json!({ "input": { "body": format!("Who does what, revision {n}.") } }),
             versioned: Some(Subject::DraftAgreement),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -323,6 +500,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: SignAgreementInput!) { signAgreement(input: $input) { agreement { id } } }",
             variables: |w, _| json!({ "input": { "agreementId": w.draft_agreement } }),
             versioned: None,
+            upload: None,
             // Any active user of a member organisation signs for it; an admin's organisation
             // is not a member, so an admin has nothing to sign for.
             expected: [F, A, A, A, A, N],
@@ -332,6 +510,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
             variables: |w, n| json!({ "input": { "partnershipId": w.p1, "indicatorId": w.confidence, "title": format!("Confidence {n}"), "aggregation": "MEAN_CHANGE", "baselineValue": 0, "baselineDate": "2026-09-01", "targetValue": 2, "targetDate": "2027-07-01" } }),
             versioned: None,
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -339,6 +518,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateTargetInput!) { updateTarget(input: $input) { target { id } } }",
             variables: |_, n| json!({ "input": { "title": format!("Confidence grows, revision {n}") } }),
             versioned: Some(Subject::ProposedTarget),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -346,6 +526,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: AgreeTargetInput!) { agreeTarget(input: $input) { target { id } } }",
             variables: |_, _| json!({ "input": {} }),
             versioned: Some(Subject::ProposedTarget),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
         Row {
@@ -353,6 +534,7 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: RetireTargetInput!) { retireTarget(input: $input) { target { id } } }",
             variables: |_, _| json!({ "input": {} }),
             versioned: Some(Subject::ProposedTarget),
+            upload: None,
             expected: [A, A, F, F, F, N],
         },
     ]
@@ -444,7 +626,22 @@ async fn the_matrix_holds(app: TestApp) {
                 variables["input"]["id"] = json!(id);
                 variables["input"]["expectedVersion"] = json!(version);
             }
-            let body = app.gql(&user.token, row.document, variables).await;
+            let body = match row.upload {
+                Some(csv) => {
+                    let path = "variables.input.file";
+                    app.gql_upload(
+                        &user.token,
+                        row.document,
+                        variables,
+                        path,
+                        "matrix.csv",
+                        csv.as_bytes().to_vec(),
+                    )
+                    .await
+                    .1
+                }
+                None => app.gql(&user.token, row.document, variables).await,
+            };
             match outcome_of(&body) {
                 Ok(outcome) if outcome == row.expected[i] => {}
                 Ok(outcome) => failures.push(format!(

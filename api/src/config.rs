@@ -43,6 +43,8 @@ pub struct Config {
     pub introspection: bool,
     /// Bounds on what one request may ask for; see [`Limits`].
     pub limits: Limits,
+    /// Disclosure control of aggregates; see [`Disclosure`].
+    pub disclosure: Disclosure,
     /// `LOG_FORMAT`: `text` (default) or `json` for log shippers.
     pub log_format: LogFormat,
 }
@@ -124,6 +126,35 @@ pub struct Limits {
     pub max_complexity: usize,
     /// `MAX_BODY_BYTES` (default 1 MiB): the largest request body accepted.
     pub max_body_bytes: usize,
+    /// `MAX_BATCH_ROWS` (default 1000): the most outcome records one `addOutcomeRecords` call may
+    /// carry. A longer batch is refused whole; send it in parts or import a CSV file.
+    pub max_batch_rows: usize,
+    /// `MAX_UPLOAD_BYTES` (default 5 MiB): the largest file upload (a `multipart/form-data`
+    /// request, the file and its small GraphQL part together). Only one file per request.
+    /// JSON requests stay bounded by `MAX_BODY_BYTES`.
+    pub max_upload_bytes: usize,
+    /// `MAX_CSV_ROWS` (default 10000): the most data rows (lines after the header) one
+    /// `importOutcomeRecordsCsv` file may hold.
+    pub max_csv_rows: usize,
+}
+
+/// Statistical disclosure control (DESIGN §6.4): how small a group of young people an aggregate
+/// may describe before its numbers are withheld, so nobody can pick out one child's outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disclosure {
+    /// `SUPPRESSION_THRESHOLD` (default 5, at least 1): an aggregate cell about fewer
+    /// participants than this shows no numbers (`suppressed: true`), and a mean or percentage
+    /// computed from fewer enrolments than this is null. Admins and the provider looking at its
+    /// own participants see every number.
+    pub suppression_threshold: u32,
+}
+
+impl Default for Disclosure {
+    fn default() -> Self {
+        Self {
+            suppression_threshold: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +271,20 @@ impl Config {
                     5000,
                 )?,
                 max_body_bytes: parse_or("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), 1 << 20)?,
+                max_batch_rows: at_least_one("MAX_BATCH_ROWS", var("MAX_BATCH_ROWS"), 1000)?,
+                max_upload_bytes: at_least_one(
+                    "MAX_UPLOAD_BYTES",
+                    var("MAX_UPLOAD_BYTES"),
+                    5 << 20,
+                )?,
+                max_csv_rows: at_least_one("MAX_CSV_ROWS", var("MAX_CSV_ROWS"), 10_000)?,
+            },
+            disclosure: Disclosure {
+                suppression_threshold: at_least_one(
+                    "SUPPRESSION_THRESHOLD",
+                    var("SUPPRESSION_THRESHOLD"),
+                    Disclosure::default().suppression_threshold,
+                )?,
             },
             log_format,
         })
@@ -435,6 +480,26 @@ where
     value.map_or(Ok(default), |value| parse(variable, &value))
 }
 
+/// A count or size that must be positive: zero would refuse every request of its kind.
+fn at_least_one<T>(
+    variable: &'static str,
+    value: Option<String>,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let parsed = parse_or(variable, value, default)?;
+    if parsed < T::from(1) {
+        return Err(ConfigError {
+            variable,
+            message: "must be at least 1".into(),
+        });
+    }
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,6 +668,28 @@ mod tests {
     fn debug_output_never_shows_the_secret() {
         let config = config(true, &[]).unwrap();
         assert!(!format!("{config:?}").contains(DEVELOPMENT_JWT_SECRET));
+    }
+
+    #[test]
+    fn evidence_limits_and_the_suppression_threshold_have_defaults_and_must_be_positive() {
+        let defaults = config(true, &[]).unwrap();
+        assert_eq!(defaults.limits.max_batch_rows, 1000);
+        assert_eq!(defaults.limits.max_upload_bytes, 5 << 20);
+        assert_eq!(defaults.limits.max_csv_rows, 10_000);
+        assert_eq!(defaults.disclosure.suppression_threshold, 5);
+        for variable in [
+            "MAX_BATCH_ROWS",
+            "MAX_UPLOAD_BYTES",
+            "MAX_CSV_ROWS",
+            "SUPPRESSION_THRESHOLD",
+        ] {
+            for value in ["0", "-3", "many"] {
+                let err = config(true, &[(variable, value)]).unwrap_err();
+                assert_eq!(err.variable, variable, "{variable}={value}");
+            }
+        }
+        let stricter = config(true, &[("SUPPRESSION_THRESHOLD", "10")]).unwrap();
+        assert_eq!(stricter.disclosure.suppression_threshold, 10);
     }
 
     #[test]

@@ -89,6 +89,9 @@ versioned!(
     intervention => "intervention",
     participant => "participant",
     enrolment => "enrolment",
+    evaluation_submission => "submission",
+    outcome_record => "outcome record",
+    story => "story",
 );
 
 /// Writes the fields set in `changes` if the row is still at `expected_version`, bumping the

@@ -13,7 +13,7 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    Response, ServerError,
+    ParseRequestError, Response, ServerError,
     http::{GraphiQLSource, MultipartOptions},
     parser::types::OperationType,
 };
@@ -30,6 +30,7 @@ use crate::{
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+const MULTIPART: &str = "multipart/form-data";
 
 /// What every handler needs, shared across workers.
 pub struct AppState {
@@ -38,6 +39,8 @@ pub struct AppState {
     pub verifier: TokenVerifier,
     pub graphiql: bool,
     pub max_body_bytes: usize,
+    /// The limit for `multipart/form-data` requests (file uploads), which carry one file.
+    pub max_upload_bytes: usize,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -85,9 +88,13 @@ async fn graphql_post(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let supported = content_type
+    let multipart = content_type
         .as_deref()
-        .is_some_and(|ct| ct.starts_with(JSON) || ct.starts_with("multipart/form-data"));
+        .is_some_and(|ct| ct.starts_with(MULTIPART));
+    let supported = multipart
+        || content_type
+            .as_deref()
+            .is_some_and(|ct| ct.starts_with(JSON));
     if !supported {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -100,18 +107,39 @@ async fn graphql_post(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let body = match read_body(payload, state.max_body_bytes).await {
+    // A file upload gets its own, larger limit; everything else the JSON body limit.
+    let (limit, limit_variable) = if multipart {
+        (state.max_upload_bytes, "MAX_UPLOAD_BYTES")
+    } else {
+        (state.max_body_bytes, "MAX_BODY_BYTES")
+    };
+    let body = match read_body(payload, limit, limit_variable).await {
         Ok(body) => body,
         Err(response) => return response,
     };
+    // Without these options async-graphql accepts files of any size and number.
+    let upload_options = MultipartOptions::default()
+        .max_file_size(state.max_upload_bytes)
+        .max_num_files(1);
     let request = match async_graphql::http::receive_body(
         content_type,
         body.as_ref(),
-        MultipartOptions::default(),
+        upload_options,
     )
     .await
     {
         Ok(request) => request,
+        Err(ParseRequestError::PayloadTooLarge) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BAD_USER_INPUT",
+                &format!(
+                    "the uploaded file exceeds the limit of {} bytes (MAX_UPLOAD_BYTES)",
+                    state.max_upload_bytes
+                ),
+            )
+            .finish_json();
+        }
         Err(err) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
@@ -121,8 +149,47 @@ async fn graphql_post(
             .finish_json();
         }
     };
+    if let Err(message) = check_uploads(&request) {
+        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message).finish_json();
+    }
     let operation = Operation::of(&request);
     execute(&state, &req, actor, request, operation).await
+}
+
+/// How async-graphql marks a variable that stands for an uploaded file.
+const UPLOAD_MARKER: &str = "#__graphql_file__:";
+
+/// Refuses requests whose uploads async-graphql would mishandle: more than one file, or a
+/// variable that claims to be an upload without one behind it. async-graphql takes such a marker
+/// from any JSON variable and panics on it (`Upload` parses its index with `unwrap` and indexes
+/// the uploads without a bounds check), so no request carrying one may reach the schema.
+fn check_uploads(request: &async_graphql::Request) -> Result<(), &'static str> {
+    fn forged(value: &async_graphql::Value, uploads: usize) -> bool {
+        match value {
+            async_graphql::Value::String(text) => text
+                .strip_prefix(UPLOAD_MARKER)
+                .is_some_and(|index| index.parse::<usize>().map_or(true, |i| i >= uploads)),
+            async_graphql::Value::List(items) => items.iter().any(|item| forged(item, uploads)),
+            async_graphql::Value::Object(fields) => {
+                fields.values().any(|field| forged(field, uploads))
+            }
+            _ => false,
+        }
+    }
+    if request.uploads.len() > 1 {
+        return Err("send one file per request");
+    }
+    if request
+        .variables
+        .values()
+        .any(|value| forged(value, request.uploads.len()))
+    {
+        return Err(
+            "a file must be sent as a multipart upload (the GraphQL multipart request \
+                    spec), not inside a variable",
+        );
+    }
+    Ok(())
 }
 
 async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -146,6 +213,9 @@ async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             .finish_json();
         }
     };
+    if let Err(message) = check_uploads(&request) {
+        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message).finish_json();
+    }
     let operation = Operation::of(&request);
     if operation.ty == Some(OperationType::Mutation) {
         return error_response(
@@ -184,13 +254,17 @@ async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor
     }
 }
 
-/// Reads the body, refusing it as soon as it outgrows the limit.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, HttpResponse> {
+/// Reads the body, refusing it as soon as it outgrows the limit (`variable` configures it).
+async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+    variable: &str,
+) -> Result<web::BytesMut, HttpResponse> {
     let too_large = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "BAD_USER_INPUT",
-            &format!("the request body exceeds the limit of {limit} bytes"),
+            &format!("the request body exceeds the limit of {limit} bytes ({variable})"),
         )
         .finish_json()
     };

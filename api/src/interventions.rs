@@ -130,6 +130,24 @@ impl Intervention {
             .await?;
         Ok(Enrolment::reveal_all(request, loaded.unwrap_or_default()))
     }
+    /// Its evaluation submissions the caller may see, oldest first; filter by status.
+    async fn submissions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<entity::enums::SubmissionStatus>,
+    ) -> async_graphql::Result<Vec<crate::submissions::EvaluationSubmission>> {
+        let loaded = request(ctx)?
+            .loaders
+            .intervention_submissions
+            .load_one(self.0.id)
+            .await?;
+        Ok(loaded
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|row| status.is_none_or(|status| row.status == status))
+            .map(crate::submissions::EvaluationSubmission)
+            .collect())
+    }
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod csv_import;
 pub mod db;
 pub mod enrolments;
 pub mod error;
@@ -19,9 +20,14 @@ pub mod indicators;
 pub mod interventions;
 pub mod measures;
 pub mod organisations;
+pub mod outcome_records;
 pub mod participants;
 pub mod partnerships;
 pub mod policy;
+pub mod reviews;
+pub mod stories;
+pub mod submissions;
+pub mod summary;
 pub mod targets;
 pub mod users;
 pub mod validation;
@@ -70,10 +76,16 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
-            schema: graphql::build_schema(Some(db.clone()), &config.limits, config.introspection),
+            schema: graphql::build_schema(
+                Some(db.clone()),
+                &config.limits,
+                config.disclosure,
+                config.introspection,
+            ),
             verifier: TokenVerifier::new(&config.jwt)?,
             graphiql: config.graphiql,
             max_body_bytes: config.limits.max_body_bytes,
+            max_upload_bytes: config.limits.max_upload_bytes,
             db,
         });
         let server =

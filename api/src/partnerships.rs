@@ -194,6 +194,25 @@ impl Partnership {
             .map(Target)
             .collect())
     }
+    /// The evaluation submissions of all its interventions that the caller may see, oldest
+    /// first; filter by status (a commissioner's queue is `submissions(status: SUBMITTED)`).
+    async fn submissions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<entity::enums::SubmissionStatus>,
+    ) -> async_graphql::Result<Vec<crate::submissions::EvaluationSubmission>> {
+        let loaded = request(ctx)?
+            .loaders
+            .partnership_submissions
+            .load_one(self.0.id)
+            .await?;
+        Ok(loaded
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|row| status.is_none_or(|status| row.status == status))
+            .map(crate::submissions::EvaluationSubmission)
+            .collect())
+    }
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -8,8 +8,8 @@
 
 use entity::{
     audit_event, enrolment,
-    enums::{MemberRole, SharingBasis, UserRole},
-    intervention, participant, partnership, partnership_member,
+    enums::{MemberRole, SharingBasis, SubmissionStatus, UserRole},
+    evaluation_submission, intervention, participant, partnership, partnership_member,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -301,6 +301,77 @@ pub fn may_read_access_log(actor: &Actor, provider_id: Uuid) -> ApiResult<()> {
     }
 }
 
+/// Row filter for evaluation submissions (§4.3, §5.1): the delivering provider sees all of its
+/// own, drafts included; the partnership's commissioners every one that has been submitted;
+/// anyone else who can see the partnership only ACCEPTED ones (evidence counts once accepted).
+pub fn visible_submissions(actor: &Actor) -> Condition {
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    let in_visible_interventions = |extra: Condition| {
+        evaluation_submission::Column::InterventionId.in_subquery(
+            intervention::Entity::find()
+                .select_only()
+                .column(intervention::Column::Id)
+                .filter(visible_interventions(actor))
+                .filter(extra)
+                .into_query(),
+        )
+    };
+    let mut visible = Condition::any().add(
+        Condition::all()
+            .add(evaluation_submission::Column::Status.eq(SubmissionStatus::Accepted))
+            .add(in_visible_interventions(Condition::all())),
+    );
+    match actor.role {
+        UserRole::Provider => {
+            visible =
+                visible
+                    .add(in_visible_interventions(Condition::all().add(
+                        intervention::Column::ProviderId.eq(actor.organisation_id),
+                    )));
+        }
+        UserRole::Commissioner => {
+            visible = visible.add(
+                Condition::all()
+                    // Ever submitted, not merely "not DRAFT": a draft the provider withdrew
+                    // was never handed over, so its commissioners never see it.
+                    .add(evaluation_submission::Column::SubmittedAt.is_not_null())
+                    .add(
+                        evaluation_submission::Column::InterventionId
+                            .in_subquery(commissioned_interventions(actor.organisation_id)),
+                    ),
+            );
+        }
+        UserRole::Admin | UserRole::Viewer => {}
+    }
+    visible
+}
+
+/// Writing a submission and its evidence: the provider that delivers the intervention (its
+/// provider users). Others who can see the submission may not change it.
+pub fn may_write_submission(actor: &Actor, intervention_provider_id: Uuid) -> ApiResult<()> {
+    if actor.role == UserRole::Provider && actor.organisation_id == intervention_provider_id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the provider that delivers the intervention may write its evaluation evidence",
+        ))
+    }
+}
+
+/// Reviewing (comment, accept, request changes): the commissioners of the submission's
+/// partnership (and admins).
+pub fn may_review_submission(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may review its evidence",
+        ))
+    }
+}
+
 /// Row filter for the audit log: admins read everything; commissioners the events of
 /// partnerships they commission; nobody else any (§4.3 and the access issue).
 pub fn visible_audit_events(actor: &Actor) -> ApiResult<Condition> {
@@ -316,6 +387,138 @@ pub fn visible_audit_events(actor: &Actor) -> ApiResult<Condition> {
             "only admins and commissioners may read the audit log",
         )),
     }
+}
+
+/// Ids of the submissions matching `condition`, as a subquery.
+fn submission_ids(condition: Condition) -> SelectStatement {
+    evaluation_submission::Entity::find()
+        .select_only()
+        .column(evaluation_submission::Column::Id)
+        .filter(condition)
+        .into_query()
+}
+
+/// Submissions of the interventions the actor's organisation delivers, among those it can see.
+fn own_visible_submissions(actor: &Actor) -> Condition {
+    Condition::all().add(visible_submissions(actor)).add(
+        evaluation_submission::Column::InterventionId.in_subquery(
+            intervention::Entity::find()
+                .select_only()
+                .column(intervention::Column::Id)
+                .filter(intervention::Column::ProviderId.eq(actor.organisation_id))
+                .into_query(),
+        ),
+    )
+}
+
+/// Submissions in partnerships the actor's organisation commissions, among those it can see.
+fn commissioned_visible_submissions(actor: &Actor) -> Condition {
+    Condition::all().add(visible_submissions(actor)).add(
+        evaluation_submission::Column::InterventionId
+            .in_subquery(commissioned_interventions(actor.organisation_id)),
+    )
+}
+
+/// Enrolments of participants whose information-sharing decision is not NONE, as a subquery.
+fn enrolments_with_a_sharing_basis() -> SelectStatement {
+    enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Id)
+        .filter(
+            enrolment::Column::ParticipantId.in_subquery(participant_ids(
+                Condition::all().add(participant::Column::SharingBasis.ne(SharingBasis::None)),
+            )),
+        )
+        .into_query()
+}
+
+/// Row filter for stories, the child's voice (§3.14, §4.3). The delivering provider sees all of
+/// its own; the partnership's commissioners see the stories of the submissions they review,
+/// except a story about a young person whose information-sharing decision is NONE, unless the
+/// young person agreed to share that story; everyone else who can see an ACCEPTED submission
+/// sees only the stories the young person agreed to share (`consent_to_share`).
+pub fn visible_stories(actor: &Actor) -> Condition {
+    use entity::story;
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    let mut visible = Condition::any().add(
+        Condition::all()
+            .add(story::Column::ConsentToShare.eq(true))
+            .add(
+                story::Column::SubmissionId.in_subquery(submission_ids(
+                    Condition::all()
+                        .add(evaluation_submission::Column::Status.eq(SubmissionStatus::Accepted))
+                        .add(visible_submissions(actor)),
+                )),
+            ),
+    );
+    match actor.role {
+        UserRole::Provider => {
+            visible = visible.add(
+                story::Column::SubmissionId
+                    .in_subquery(submission_ids(own_visible_submissions(actor))),
+            );
+        }
+        UserRole::Commissioner => {
+            let shareable = Condition::any()
+                .add(story::Column::ConsentToShare.eq(true))
+                .add(story::Column::EnrolmentId.is_null())
+                .add(story::Column::EnrolmentId.in_subquery(enrolments_with_a_sharing_basis()));
+            let reviewed = submission_ids(commissioned_visible_submissions(actor));
+            visible = visible.add(
+                Condition::all()
+                    .add(story::Column::SubmissionId.in_subquery(reviewed))
+                    .add(shareable),
+            );
+        }
+        _ => {}
+    }
+    visible
+}
+
+/// Row filter for review comments: the conversation between the partnership's commissioners
+/// and the delivering provider about its evidence. Viewers read accepted evidence, not the
+/// review of it.
+pub fn visible_review_comments(actor: &Actor) -> Condition {
+    use entity::review_comment;
+    let submissions = match actor.role {
+        UserRole::Admin => return Condition::all(),
+        UserRole::Provider => own_visible_submissions(actor),
+        UserRole::Commissioner => commissioned_visible_submissions(actor),
+        UserRole::Viewer => return nothing(),
+    };
+    Condition::all()
+        .add(review_comment::Column::SubmissionId.in_subquery(submission_ids(submissions)))
+}
+
+/// Row filter for outcome records (§3.13, §4.3). They are participant-level data, so a record is
+/// visible only where both its submission and its enrolment are: the delivering provider sees
+/// all of its own; commissioners those of the submissions they review, for young people whose
+/// information-sharing decision allows it; viewers none (they read the submission's summary).
+pub fn visible_outcome_records(actor: &Actor) -> Condition {
+    use entity::outcome_record;
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    let enrolment_ids = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Id)
+        .filter(visible_enrolments(actor))
+        .into_query();
+    Condition::all()
+        .add(
+            outcome_record::Column::SubmissionId
+                .in_subquery(submission_ids(visible_submissions(actor))),
+        )
+        .add(outcome_record::Column::EnrolmentId.in_subquery(enrolment_ids))
+}
+
+/// Whether the actor sees aggregates of a provider's participants without disclosure control
+/// (§6.4): admins, and the provider's own users looking at their own young people. Everyone
+/// else gets small cells suppressed.
+pub fn sees_unsuppressed_aggregates(actor: &Actor, provider_id: Uuid) -> bool {
+    actor.is_admin() || owns_participant(actor, provider_id)
 }
 
 #[cfg(test)]

@@ -9,7 +9,13 @@
 pub mod fixtures;
 pub mod world;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use api::{Application, auth::TokenIssuer, config::Config};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -101,6 +107,8 @@ impl Drop for Scratch {
 pub struct TestApp {
     pub base_url: String,
     pub db: DatabaseConnection,
+    /// SQL statements the service has run so far (sea-orm's metric callback).
+    statements: Arc<AtomicUsize>,
     client: reqwest::Client,
     /// `None` when the app checks an identity provider's tokens, which it cannot mint.
     issuer: Option<TokenIssuer>,
@@ -158,9 +166,15 @@ impl TestApp {
 
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
         let config = test_config(url, extra);
-        let db = api::db::connect(url, Some(4))
-            .await
-            .expect("connect to test database");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&statements);
+        let db = api::db::connect_with(url, Some(4), move |db| {
+            db.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::Relaxed);
+            });
+        })
+        .await
+        .expect("connect to test database");
         let app = Application::build_with_db(config.clone(), db.clone())
             .await
             .expect("application starts");
@@ -169,6 +183,7 @@ impl TestApp {
         Self {
             base_url,
             db,
+            statements,
             issuer: TokenIssuer::new(&config.jwt).ok(),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -186,6 +201,11 @@ impl TestApp {
                 .mint(user_id, Duration::from_secs(600))
                 .expect("mint token")
         })
+    }
+
+    /// How many SQL statements the service has run since it started.
+    pub fn statements_executed(&self) -> usize {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -220,6 +240,41 @@ impl TestApp {
         let body = self.gql(token, query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
+    }
+
+    /// POSTs a GraphQL multipart request (the GraphQL multipart request spec) as `token`, with
+    /// one file for the variable at `file_path` (e.g. `variables.input.file`, set to `null` in
+    /// `variables`); returns status and JSON body.
+    pub async fn gql_upload(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        file_path: &str,
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> (u16, Value) {
+        let file = reqwest::multipart::Part::bytes(content)
+            .file_name(file_name.to_owned())
+            .mime_str("text/csv")
+            .expect("CSV media type");
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "operations",
+                json!({ "query": query, "variables": variables }).to_string(),
+            )
+            .text("map", json!({ "0": [file_path] }).to_string())
+            .part("0", file);
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
     }
 
     /// Rows in a table, to prove a refused write changed nothing.

@@ -40,6 +40,24 @@ pub struct World {
     pub draft_agreement: String,
     /// A PROPOSED target of P1.
     pub proposed_target: String,
+    /// Provider A's DRAFT evaluation submission for IA, with two unshared stories.
+    pub draft_submission: String,
+    /// A story in the draft submission, about A1.
+    pub draft_story: String,
+    /// A story in the draft submission, for tests that delete one.
+    pub story_to_delete: String,
+    /// A DRAFT submission of provider A with a story, ready to submit.
+    pub ready_submission: String,
+    /// SUBMITTED submissions of provider A for IA: one to review, one to withdraw.
+    pub submitted_submission: String,
+    pub withdrawable_submission: String,
+    /// An ACCEPTED submission of provider A for IA, with a shared story.
+    pub accepted_submission: String,
+    /// Provider A's second DRAFT submission for IA (spring 2027), holding two records of A1.
+    pub evidence_submission: String,
+    /// A1's INTERIM CONFIDENCE records in the evidence submission: one to update, one to delete.
+    pub draft_record: String,
+    pub spare_record: String,
 }
 
 impl World {
@@ -117,7 +135,62 @@ impl World {
                     "aggregation": "MEAN_CHANGE", "baselineValue": 0, "baselineDate": "2026-09-01", "targetValue": 2, "targetDate": "2027-07-01" } }))
             .await;
         let proposed_target = id_at(&target, &["createTarget", "target", "id"]);
+        let submission = app
+            .gql_ok(&provider_a.token,
+                "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
+                json!({ "input": { "interventionId": ia, "periodStart": "2026-08-17", "periodEnd": "2026-12-18",
+                    "narrative": "Autumn term: attendance rose for most young people." } }))
+            .await;
+        let draft_submission = id_at(&submission, &["createSubmission", "submission", "id"]);
+        let draft_story = app
+            .story(&provider_a, &draft_submission, Some(&enrolment_a1), false)
+            .await;
+        let story_to_delete = app.story(&provider_a, &draft_submission, None, false).await;
+        let ready_submission = app.submission(&provider_a, &ia).await;
+        app.story(&provider_a, &ready_submission, None, true).await;
+        let mut submitted = Vec::new();
+        for _ in 0..3 {
+            let id = app.submission(&provider_a, &ia).await;
+            app.story(&provider_a, &id, None, true).await;
+            app.submit(&provider_a, &id).await;
+            submitted.push(id);
+        }
+        let [
+            submitted_submission,
+            withdrawable_submission,
+            accepted_submission,
+        ] = <[String; 3]>::try_from(submitted).unwrap();
+        app.review(&commissioner, &accepted_submission, "ACCEPT", None)
+            .await;
+        let evidence = app
+            .gql_ok(&provider_a.token,
+                "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
+                json!({ "input": { "interventionId": ia, "periodStart": "2027-01-04", "periodEnd": "2027-03-31", "narrative": "Spring term." } }))
+            .await;
+        let evidence_submission = id_at(&evidence, &["createSubmission", "submission", "id"]);
+        // No BASELINE here: one baseline per enrolment and indicator is allowed across all
+        // submissions, and tests add their own.
+        let records = app
+            .gql_ok(&provider_a.token,
+                "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
+                json!({ "input": { "submissionId": evidence_submission, "records": [
+                    { "enrolmentId": enrolment_a1, "indicatorId": confidence, "value": 5, "observedOn": "2027-01-15", "phase": "INTERIM", "source": "PROVIDER" },
+                    { "enrolmentId": enrolment_a1, "indicatorId": confidence, "value": 6, "observedOn": "2027-02-15", "phase": "INTERIM", "source": "PROVIDER" },
+                ] } }))
+            .await;
+        let draft_record = id_at(&records, &["addOutcomeRecords", "records", "0", "id"]);
+        let spare_record = id_at(&records, &["addOutcomeRecords", "records", "1", "id"]);
         World {
+            evidence_submission,
+            draft_record,
+            spare_record,
+            draft_submission,
+            draft_story,
+            story_to_delete,
+            ready_submission,
+            submitted_submission,
+            withdrawable_submission,
+            accepted_submission,
             membership_a,
             membership_leaving,
             draft_agreement,
@@ -157,7 +230,10 @@ impl World {
 fn id_at(data: &Value, path: &[&str]) -> String {
     let mut value = data;
     for key in path {
-        value = &value[*key];
+        value = match key.parse::<usize>() {
+            Ok(index) => &value[index],
+            Err(_) => &value[*key],
+        };
     }
     value
         .as_str()

@@ -95,6 +95,13 @@ pub struct Loaders {
     pub agreement_signatures: DataLoader<crate::agreements::SignaturesLoader>,
     pub targets: DataLoader<crate::targets::TargetsLoader>,
     pub indicators: DataLoader<crate::targets::IndicatorLoader>,
+    pub intervention_submissions: DataLoader<crate::submissions::InterventionSubmissionsLoader>,
+    pub partnership_submissions: DataLoader<crate::submissions::PartnershipSubmissionsLoader>,
+    pub submission_stories: DataLoader<crate::stories::StoriesLoader>,
+    pub submission_comments: DataLoader<crate::reviews::CommentsLoader>,
+    pub submission_records: DataLoader<crate::outcome_records::SubmissionRecordsLoader>,
+    pub submission_summaries: DataLoader<crate::summary::SubmissionSummaryLoader>,
+    pub enrolments: DataLoader<crate::outcome_records::EnrolmentLoader>,
 }
 
 impl Loaders {
@@ -157,6 +164,52 @@ impl Loaders {
             ),
             targets: DataLoader::new(crate::targets::TargetsLoader(db.clone()), tokio::spawn),
             indicators: DataLoader::new(crate::targets::IndicatorLoader(db.clone()), tokio::spawn),
+            intervention_submissions: DataLoader::new(
+                crate::submissions::InterventionSubmissionsLoader {
+                    db: db.clone(),
+                    filter: policy::visible_submissions(actor),
+                },
+                tokio::spawn,
+            ),
+            partnership_submissions: DataLoader::new(
+                crate::submissions::PartnershipSubmissionsLoader {
+                    db: db.clone(),
+                    filter: policy::visible_submissions(actor),
+                },
+                tokio::spawn,
+            ),
+            submission_stories: DataLoader::new(
+                crate::stories::StoriesLoader {
+                    db: db.clone(),
+                    filter: policy::visible_stories(actor),
+                },
+                tokio::spawn,
+            ),
+            submission_comments: DataLoader::new(
+                crate::reviews::CommentsLoader {
+                    db: db.clone(),
+                    filter: policy::visible_review_comments(actor),
+                },
+                tokio::spawn,
+            ),
+            submission_records: DataLoader::new(
+                crate::outcome_records::SubmissionRecordsLoader {
+                    db: db.clone(),
+                    filter: policy::visible_outcome_records(actor),
+                },
+                tokio::spawn,
+            ),
+            submission_summaries: DataLoader::new(
+                crate::summary::SubmissionSummaryLoader(db.clone()),
+                tokio::spawn,
+            ),
+            enrolments: DataLoader::new(
+                crate::outcome_records::EnrolmentLoader {
+                    db: db.clone(),
+                    filter: policy::visible_enrolments(actor),
+                },
+                tokio::spawn,
+            ),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             members: DataLoader::new(MembersLoader(db.clone()), tokio::spawn),

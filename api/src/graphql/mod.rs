@@ -17,10 +17,10 @@ use crate::{
     areas,
     audit::{self, ParticipantReads},
     auth::Actor,
-    config::Limits,
+    config::{Disclosure, Limits},
     enrolments,
     error::{ApiError, ApiResult},
-    indicators, interventions, organisations, participants, partnerships, users,
+    indicators, interventions, organisations, participants, partnerships, submissions, users,
 };
 use loaders::Loaders;
 
@@ -35,6 +35,7 @@ pub struct QueryRoot(
     interventions::InterventionQuery,
     participants::ParticipantQuery,
     audit::AuditQuery,
+    submissions::SubmissionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -48,14 +49,21 @@ pub struct MutationRoot(
     interventions::InterventionMutation,
     participants::ParticipantMutation,
     enrolments::EnrolmentMutation,
+    submissions::SubmissionMutation,
+    crate::stories::StoryMutation,
+    crate::reviews::ReviewMutation,
+    crate::outcome_records::OutcomeRecordMutation,
+    crate::csv_import::CsvImportMutation,
 );
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Builds the schema. `db` is `None` only when printing the SDL.
+/// Builds the schema. `db` is `None` only when printing the SDL. Resolvers read the limits and
+/// the disclosure settings through [`limits`] and [`disclosure`].
 pub fn build_schema(
     db: Option<DatabaseConnection>,
     limits: &Limits,
+    disclosure: Disclosure,
     introspection: bool,
 ) -> ApiSchema {
     let mut builder = Schema::build(
@@ -64,7 +72,9 @@ pub fn build_schema(
         EmptySubscription,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity);
+    .limit_complexity(limits.max_complexity)
+    .data(limits.clone())
+    .data(disclosure);
     if !introspection {
         builder = builder.disable_introspection();
     }
@@ -80,8 +90,11 @@ pub fn sdl() -> String {
         max_depth: usize::MAX,
         max_complexity: usize::MAX,
         max_body_bytes: 0,
+        max_batch_rows: 0,
+        max_upload_bytes: 0,
+        max_csv_rows: 0,
     };
-    build_schema(None, &limits, true).sdl()
+    build_schema(None, &limits, Disclosure::default(), true).sdl()
 }
 
 /// What every resolver of one request shares: who is asking, the request's loaders, and the
@@ -120,6 +133,19 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
 pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
     ctx.data::<RequestContext>()
         .map_err(|_| ApiError::internal("request executed without a request context"))
+}
+
+/// The configured request limits (batch rows, upload size, CSV rows, …).
+pub fn limits<'a>(ctx: &Context<'a>) -> ApiResult<&'a Limits> {
+    ctx.data::<Limits>()
+        .map_err(|_| ApiError::internal("schema built without its limits"))
+}
+
+/// The configured disclosure control (DESIGN §6.4).
+pub fn disclosure(ctx: &Context<'_>) -> ApiResult<Disclosure> {
+    ctx.data::<Disclosure>()
+        .copied()
+        .map_err(|_| ApiError::internal("schema built without its disclosure settings"))
 }
 
 /// Shorthand for the two things almost every resolver needs.
