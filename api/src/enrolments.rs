@@ -2,9 +2,7 @@
 //! data: visible and logged under the same rules as the participant (§4.3), changed only by
 //! the provider that owns the participant.
 
-use std::collections::HashMap;
-
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::Loader};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     enrolment,
@@ -13,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -23,12 +21,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, save_versioned},
     error::{ApiError, ApiResult},
-    graphql::{
-        RequestContext, db_and_actor,
-        loaders::{LoadError, load_grouped},
-        parse_id, request,
-        scalars::Date,
-    },
+    graphql::{RequestContext, db_and_actor, parse_id, request, scalars::Date},
     interventions::{Intervention, find_visible_intervention},
     participants::{self, Participant},
     policy,
@@ -154,27 +147,6 @@ impl EnrolmentMutation {
         Ok(EnrolmentPayload {
             enrolment: Enrolment(model),
         })
-    }
-}
-
-/// Enrolments grouped by one of their foreign keys (the participant's or the intervention's),
-/// under the actor's row filter.
-pub struct EnrolmentsLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-    pub key: enrolment::Column,
-    pub key_of: fn(&enrolment::Model) -> Uuid,
-}
-
-impl Loader<Uuid> for EnrolmentsLoader {
-    type Value = Vec<enrolment::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<enrolment::Model>>, LoadError> {
-        let query = enrolment::Entity::find()
-            .filter(self.filter.clone())
-            .order_by_asc(enrolment::Column::Id);
-        load_grouped(&self.db, query, self.key, keys, self.key_of).await
     }
 }
 

@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -296,56 +296,6 @@ impl Loader<Uuid> for InterventionIndicatorsLoader {
                 (intervention_id, rows)
             })
             .collect())
-    }
-}
-
-/// Interventions of partnerships, under the actor's row filter.
-pub struct PartnershipInterventionsLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for PartnershipInterventionsLoader {
-    type Value = Vec<intervention::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<intervention::Model>>, LoadError> {
-        let query = intervention::Entity::find()
-            .filter(self.filter.clone())
-            .order_by_asc(intervention::Column::Id);
-        load_grouped(
-            &self.db,
-            query,
-            intervention::Column::PartnershipId,
-            ids,
-            |row| row.partnership_id,
-        )
-        .await
-    }
-}
-
-/// Interventions by id, under the actor's row filter.
-pub struct InterventionLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for InterventionLoader {
-    type Value = intervention::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, intervention::Model>, LoadError> {
-        load_by_id::<intervention::Entity>(
-            &self.db,
-            intervention::Column::Id,
-            ids,
-            self.filter.clone(),
-            |row| row.id,
-        )
-        .await
     }
 }
 

@@ -37,7 +37,7 @@ use crate::{
     error::{ApiError, ApiResult, RowError},
     graphql::{
         RequestContext, db_and_actor, limits,
-        loaders::{LoadError, load_by_id, load_error},
+        loaders::{LoadError, load_error},
         parse_id, request,
         scalars::Date,
     },
@@ -280,28 +280,6 @@ impl Loader<Uuid> for SubmissionRecordsLoader {
             }
         }
         Ok(grouped)
-    }
-}
-
-/// Enrolments by id, under the actor's row filter.
-pub struct EnrolmentLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for EnrolmentLoader {
-    type Value = enrolment::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, enrolment::Model>, LoadError> {
-        load_by_id::<enrolment::Entity>(
-            &self.db,
-            enrolment::Column::Id,
-            ids,
-            self.filter.clone(),
-            |row| row.id,
-        )
-        .await
     }
 }
 

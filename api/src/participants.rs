@@ -6,11 +6,7 @@
 //! read it is the policy's `visible_participants`; every read from outside the owning provider
 //! lands in the participant's access log (`Participant.accessLog`).
 
-use std::collections::HashMap;
-
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, dataloader::Loader,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
     audit_event,
@@ -18,8 +14,7 @@ use entity::{
     participant,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -33,7 +28,6 @@ use crate::{
     error::{ApiError, ApiResult, UniqueField},
     graphql::{
         RequestContext, db_and_actor,
-        loaders::{LoadError, load_by_id},
         pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
         scalars::Date,
@@ -351,28 +345,6 @@ impl ParticipantMutation {
         Ok(ParticipantPayload {
             participant: Participant::written(model),
         })
-    }
-}
-
-/// Participants by id, under the actor's row filter.
-pub struct ParticipantLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for ParticipantLoader {
-    type Value = participant::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, participant::Model>, LoadError> {
-        load_by_id::<participant::Entity>(
-            &self.db,
-            participant::Column::Id,
-            ids,
-            self.filter.clone(),
-            |row| row.id,
-        )
-        .await
     }
 }
 

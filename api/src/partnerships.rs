@@ -2,11 +2,7 @@
 //! and exactly what each member will do. A partnership exists only for admins and for users whose
 //! organisation is an active member (§4.2); everyone else gets NOT_FOUND.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, dataloader::Loader,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::{
     enums::{
@@ -31,7 +27,6 @@ use crate::{
     error::{ApiError, ApiResult},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_error},
         pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
         scalars::Date,
@@ -1021,28 +1016,6 @@ async fn record_review(
     .await?;
     txn.commit().await?;
     Ok(model)
-}
-
-/// Partnerships by id, as the actor may see them (the row filter is part of the statement), for
-/// fields that lead back from a child row to its partnership.
-pub struct PartnershipLoader {
-    pub db: DatabaseConnection,
-    pub actor: Arc<Actor>,
-}
-
-impl Loader<Uuid> for PartnershipLoader {
-    type Value = partnership::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, partnership::Model>, Self::Error> {
-        let rows = partnership::Entity::find()
-            .filter(partnership::Column::Id.is_in(ids.iter().copied()))
-            .filter(policy::visible_partnerships(&self.actor))
-            .all(&self.db)
-            .await
-            .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
 }
 
 #[cfg(test)]

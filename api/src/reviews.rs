@@ -11,18 +11,13 @@
 //! - COMMENT: SUBMITTED, and CHANGES_REQUESTED too, so a commissioner can add to what they
 //!   asked for while the provider revises. Never once ACCEPTED (final) or WITHDRAWN.
 
-use std::collections::HashMap;
-
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::Loader};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     enums::{ReviewDecision, SubmissionStatus},
     evaluation_submission, review_comment,
 };
-use sea_orm::{
-    ActiveEnum, ActiveValue::Set, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -31,11 +26,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, save_versioned},
     error::{ApiError, ApiResult},
-    graphql::{
-        db_and_actor,
-        loaders::{LoadError, load_grouped},
-        parse_id, request,
-    },
+    graphql::{db_and_actor, parse_id, request},
     partnerships::role_for,
     policy,
     submissions::{self, EvaluationSubmission},
@@ -113,35 +104,6 @@ impl ReviewMutation {
             submission: EvaluationSubmission(submission),
             comment: ReviewComment(comment),
         })
-    }
-}
-
-/// Review comments of submissions, keyed by submission id, oldest first, under the actor's row
-/// filter.
-pub struct CommentsLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for CommentsLoader {
-    type Value = Vec<review_comment::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        submission_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<review_comment::Model>>, LoadError> {
-        let query = review_comment::Entity::find()
-            .filter(self.filter.clone())
-            .order_by_asc(review_comment::Column::Id);
-        load_grouped(
-            &self.db,
-            query,
-            review_comment::Column::SubmissionId,
-            submission_ids,
-            |row| row.submission_id,
-        )
-        .await
     }
 }
 

@@ -9,16 +9,12 @@
 //! The text of a story is not copied into the audit trail: the partnership's commissioners read
 //! that trail, and a story the young person did not agree to share must not reach them that way.
 
-use std::collections::HashMap;
-
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, dataloader::Loader,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{enrolment, enums::Wellbeing, story};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Iterable, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -28,11 +24,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, save_versioned},
     error::{ApiError, ApiResult},
-    graphql::{
-        db_and_actor,
-        loaders::{LoadError, load_grouped},
-        parse_id,
-    },
+    graphql::{db_and_actor, parse_id},
     policy, submissions, validation,
 };
 
@@ -163,34 +155,6 @@ impl StoryMutation {
         Ok(StoryPayload {
             story: Story(model),
         })
-    }
-}
-
-/// Stories of submissions, keyed by submission id, oldest first, under the actor's row filter.
-pub struct StoriesLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for StoriesLoader {
-    type Value = Vec<story::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        submission_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<story::Model>>, LoadError> {
-        let query = story::Entity::find()
-            .filter(self.filter.clone())
-            .order_by_asc(story::Column::Id);
-        load_grouped(
-            &self.db,
-            query,
-            story::Column::SubmissionId,
-            submission_ids,
-            |row| row.submission_id,
-        )
-        .await
     }
 }
 

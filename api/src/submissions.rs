@@ -28,7 +28,7 @@ use crate::{
     error::{ApiError, ApiResult},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_error, load_grouped},
+        loaders::{LoadError, load_error},
         pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
         scalars::Date,
@@ -630,35 +630,6 @@ async fn withdraw(
     .await?;
     txn.commit().await?;
     Ok(model)
-}
-
-/// Submissions of interventions, keyed by intervention id, oldest first, under the actor's row
-/// filter.
-pub struct InterventionSubmissionsLoader {
-    pub db: DatabaseConnection,
-    pub filter: Condition,
-}
-
-impl Loader<Uuid> for InterventionSubmissionsLoader {
-    type Value = Vec<evaluation_submission::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        intervention_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<evaluation_submission::Model>>, LoadError> {
-        let query = evaluation_submission::Entity::find()
-            .filter(self.filter.clone())
-            .order_by_asc(evaluation_submission::Column::Id);
-        load_grouped(
-            &self.db,
-            query,
-            evaluation_submission::Column::InterventionId,
-            intervention_ids,
-            |row| row.intervention_id,
-        )
-        .await
-    }
 }
 
 /// Submissions of every intervention of partnerships, keyed by partnership id, oldest first,

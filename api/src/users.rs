@@ -1,14 +1,11 @@
 //! Users (DESIGN §3.3) and `me`. The user record, not the token, is the authority for a caller's
 //! role and organisation (§4.1). Only admins list, create or change users.
 
-use std::collections::HashMap;
-
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::Loader};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{enums::UserRole, user};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -20,7 +17,6 @@ use crate::{
     error::{ApiError, ApiResult, UniqueField},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_by_id},
         pagination::{Order, Page, PageRequest, fetch_page},
         parse_id, request,
     },
@@ -68,22 +64,6 @@ impl User {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
-    }
-}
-
-/// Users by id, for fields that name who did something (access logs, signatures). Reached only
-/// from rows the caller may already see.
-pub struct UserLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for UserLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, LoadError> {
-        load_by_id::<user::Entity>(&self.0, user::Column::Id, ids, Condition::all(), |row| {
-            row.id
-        })
-        .await
     }
 }
 

@@ -7,7 +7,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{area, enrolment, organisation, partnership_member};
+use entity::{
+    area, enrolment, evaluation_submission, intervention, organisation, participant, partnership,
+    partnership_member, review_comment, story, user,
+};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
 };
@@ -15,14 +18,9 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    enrolments::EnrolmentsLoader,
     error::ApiError,
-    interventions::{
-        InterventionIndicatorsLoader, InterventionLoader, PartnershipInterventionsLoader,
-    },
-    participants::ParticipantLoader,
+    interventions::InterventionIndicatorsLoader,
     policy::{self, PartnershipRole},
-    users::UserLoader,
 };
 
 /// Loader errors must be `Clone`; the GraphQL error is, and it has already been logged.
@@ -77,82 +75,162 @@ where
     Ok(rows.into_iter().map(|row| (id_of(&row), row)).collect())
 }
 
+/// Rows of `E` by id under the actor's row filter: every many-to-one relation field.
+pub struct ByIdLoader<E: EntityTrait> {
+    db: DatabaseConnection,
+    filter: Condition,
+    id: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
+}
+
+impl<E: EntityTrait> ByIdLoader<E> {
+    pub fn new(
+        db: &DatabaseConnection,
+        filter: Condition,
+        id: E::Column,
+        id_of: fn(&E::Model) -> Uuid,
+    ) -> DataLoader<Self> {
+        let loader = Self {
+            db: db.clone(),
+            filter,
+            id,
+            id_of,
+        };
+        DataLoader::new(loader, tokio::spawn)
+    }
+}
+
+impl<E> Loader<Uuid> for ByIdLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        load_by_id::<E>(&self.db, self.id, ids, self.filter.clone(), self.id_of).await
+    }
+}
+
+/// The children of many parents under the actor's row filter, oldest first (ids are UUID v7):
+/// every one-to-many relation field that needs no join.
+pub struct ChildrenLoader<E: EntityTrait> {
+    db: DatabaseConnection,
+    filter: Condition,
+    parent: E::Column,
+    id: E::Column,
+    parent_of: fn(&E::Model) -> Uuid,
+}
+
+impl<E: EntityTrait> ChildrenLoader<E> {
+    pub fn new(
+        db: &DatabaseConnection,
+        filter: Condition,
+        parent: E::Column,
+        id: E::Column,
+        parent_of: fn(&E::Model) -> Uuid,
+    ) -> DataLoader<Self> {
+        let loader = Self {
+            db: db.clone(),
+            filter,
+            parent,
+            id,
+            parent_of,
+        };
+        DataLoader::new(loader, tokio::spawn)
+    }
+}
+
+impl<E> Loader<Uuid> for ChildrenLoader<E>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, parent_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        let query = E::find().filter(self.filter.clone()).order_by_asc(self.id);
+        load_grouped(&self.db, query, self.parent, parent_ids, self.parent_of).await
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub areas: DataLoader<AreaLoader>,
     pub organisations: DataLoader<OrganisationLoader>,
     pub members: DataLoader<MembersLoader>,
     pub my_roles: DataLoader<MyRoleLoader>,
-    pub users: DataLoader<UserLoader>,
-    pub interventions: DataLoader<InterventionLoader>,
+    pub users: DataLoader<ByIdLoader<user::Entity>>,
+    pub interventions: DataLoader<ByIdLoader<intervention::Entity>>,
     pub intervention_indicators: DataLoader<InterventionIndicatorsLoader>,
-    pub partnership_interventions: DataLoader<PartnershipInterventionsLoader>,
-    pub intervention_enrolments: DataLoader<EnrolmentsLoader>,
-    pub participants: DataLoader<ParticipantLoader>,
-    pub participant_enrolments: DataLoader<EnrolmentsLoader>,
-    pub partnerships: DataLoader<crate::partnerships::PartnershipLoader>,
+    pub partnership_interventions: DataLoader<ChildrenLoader<intervention::Entity>>,
+    pub intervention_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
+    pub participants: DataLoader<ByIdLoader<participant::Entity>>,
+    pub participant_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
+    pub partnerships: DataLoader<ByIdLoader<partnership::Entity>>,
     pub agreements: DataLoader<crate::agreements::AgreementsLoader>,
     pub agreement_signatures: DataLoader<crate::agreements::SignaturesLoader>,
     pub targets: DataLoader<crate::targets::TargetsLoader>,
     pub indicators: DataLoader<crate::targets::IndicatorLoader>,
-    pub intervention_submissions: DataLoader<crate::submissions::InterventionSubmissionsLoader>,
+    pub intervention_submissions: DataLoader<ChildrenLoader<evaluation_submission::Entity>>,
     pub partnership_submissions: DataLoader<crate::submissions::PartnershipSubmissionsLoader>,
-    pub submission_stories: DataLoader<crate::stories::StoriesLoader>,
-    pub submission_comments: DataLoader<crate::reviews::CommentsLoader>,
+    pub submission_stories: DataLoader<ChildrenLoader<story::Entity>>,
+    pub submission_comments: DataLoader<ChildrenLoader<review_comment::Entity>>,
     pub submission_records: DataLoader<crate::outcome_records::SubmissionRecordsLoader>,
     pub submission_summaries: DataLoader<crate::summary::SubmissionSummaryLoader>,
-    pub enrolments: DataLoader<crate::outcome_records::EnrolmentLoader>,
+    pub enrolments: DataLoader<ByIdLoader<enrolment::Entity>>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
-        let enrolments_by = |key, key_of| EnrolmentsLoader {
-            db: db.clone(),
-            filter: policy::visible_enrolments(actor),
-            key,
-            key_of,
-        };
         Self {
-            users: DataLoader::new(UserLoader(db.clone()), tokio::spawn),
-            interventions: DataLoader::new(
-                InterventionLoader {
-                    db: db.clone(),
-                    filter: policy::visible_interventions(actor),
-                },
-                tokio::spawn,
+            users: ByIdLoader::<user::Entity>::new(db, Condition::all(), user::Column::Id, |row| {
+                row.id
+            }),
+            interventions: ByIdLoader::<intervention::Entity>::new(
+                db,
+                policy::visible_interventions(actor),
+                intervention::Column::Id,
+                |row| row.id,
             ),
-            partnership_interventions: DataLoader::new(
-                PartnershipInterventionsLoader {
-                    db: db.clone(),
-                    filter: policy::visible_interventions(actor),
-                },
-                tokio::spawn,
+            partnership_interventions: ChildrenLoader::<intervention::Entity>::new(
+                db,
+                policy::visible_interventions(actor),
+                intervention::Column::PartnershipId,
+                intervention::Column::Id,
+                |row| row.partnership_id,
             ),
             intervention_indicators: DataLoader::new(
                 InterventionIndicatorsLoader(db.clone()),
                 tokio::spawn,
             ),
-            intervention_enrolments: DataLoader::new(
-                enrolments_by(enrolment::Column::InterventionId, |row| row.intervention_id),
-                tokio::spawn,
+            intervention_enrolments: ChildrenLoader::<enrolment::Entity>::new(
+                db,
+                policy::visible_enrolments(actor),
+                enrolment::Column::InterventionId,
+                enrolment::Column::Id,
+                |row| row.intervention_id,
             ),
-            participants: DataLoader::new(
-                ParticipantLoader {
-                    db: db.clone(),
-                    filter: policy::visible_participants(actor),
-                },
-                tokio::spawn,
+            participants: ByIdLoader::<participant::Entity>::new(
+                db,
+                policy::visible_participants(actor),
+                participant::Column::Id,
+                |row| row.id,
             ),
-            participant_enrolments: DataLoader::new(
-                enrolments_by(enrolment::Column::ParticipantId, |row| row.participant_id),
-                tokio::spawn,
+            participant_enrolments: ChildrenLoader::<enrolment::Entity>::new(
+                db,
+                policy::visible_enrolments(actor),
+                enrolment::Column::ParticipantId,
+                enrolment::Column::Id,
+                |row| row.participant_id,
             ),
-            partnerships: DataLoader::new(
-                crate::partnerships::PartnershipLoader {
-                    db: db.clone(),
-                    actor: Arc::new(actor.clone()),
-                },
-                tokio::spawn,
+            partnerships: ByIdLoader::<partnership::Entity>::new(
+                db,
+                policy::visible_partnerships(actor),
+                partnership::Column::Id,
+                |row| row.id,
             ),
             agreements: DataLoader::new(
                 crate::agreements::AgreementsLoader(db.clone()),
@@ -164,12 +242,12 @@ impl Loaders {
             ),
             targets: DataLoader::new(crate::targets::TargetsLoader(db.clone()), tokio::spawn),
             indicators: DataLoader::new(crate::targets::IndicatorLoader(db.clone()), tokio::spawn),
-            intervention_submissions: DataLoader::new(
-                crate::submissions::InterventionSubmissionsLoader {
-                    db: db.clone(),
-                    filter: policy::visible_submissions(actor),
-                },
-                tokio::spawn,
+            intervention_submissions: ChildrenLoader::<evaluation_submission::Entity>::new(
+                db,
+                policy::visible_submissions(actor),
+                evaluation_submission::Column::InterventionId,
+                evaluation_submission::Column::Id,
+                |row| row.intervention_id,
             ),
             partnership_submissions: DataLoader::new(
                 crate::submissions::PartnershipSubmissionsLoader {
@@ -178,19 +256,19 @@ impl Loaders {
                 },
                 tokio::spawn,
             ),
-            submission_stories: DataLoader::new(
-                crate::stories::StoriesLoader {
-                    db: db.clone(),
-                    filter: policy::visible_stories(actor),
-                },
-                tokio::spawn,
+            submission_stories: ChildrenLoader::<story::Entity>::new(
+                db,
+                policy::visible_stories(actor),
+                story::Column::SubmissionId,
+                story::Column::Id,
+                |row| row.submission_id,
             ),
-            submission_comments: DataLoader::new(
-                crate::reviews::CommentsLoader {
-                    db: db.clone(),
-                    filter: policy::visible_review_comments(actor),
-                },
-                tokio::spawn,
+            submission_comments: ChildrenLoader::<review_comment::Entity>::new(
+                db,
+                policy::visible_review_comments(actor),
+                review_comment::Column::SubmissionId,
+                review_comment::Column::Id,
+                |row| row.submission_id,
             ),
             submission_records: DataLoader::new(
                 crate::outcome_records::SubmissionRecordsLoader {
@@ -203,12 +281,11 @@ impl Loaders {
                 crate::summary::SubmissionSummaryLoader(db.clone()),
                 tokio::spawn,
             ),
-            enrolments: DataLoader::new(
-                crate::outcome_records::EnrolmentLoader {
-                    db: db.clone(),
-                    filter: policy::visible_enrolments(actor),
-                },
-                tokio::spawn,
+            enrolments: ByIdLoader::<enrolment::Entity>::new(
+                db,
+                policy::visible_enrolments(actor),
+                enrolment::Column::Id,
+                |row| row.id,
             ),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
