@@ -11,6 +11,7 @@ mod evidence_story;
 mod http_contract;
 mod identity;
 mod interventions;
+mod limits;
 mod members;
 mod organisations;
 mod outcome_records;

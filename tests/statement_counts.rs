@@ -126,6 +126,7 @@ async fn nested_reads_cost_the_same_for_2_and_8_partnerships(app: TestApp) {
         statements_for(&app, &cast.commissioner).await,
         statements_for(&app, &cast.provider).await,
     ];
+    println!("statements per request [admin, commissioner, provider] × queries: {large:?}");
     assert_eq!(
         small, large,
         "statements for [admin, commissioner, provider] grew with the data"
