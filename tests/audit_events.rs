@@ -106,4 +106,66 @@ async fn admins_read_everything_commissioners_their_partnerships_others_nothing(
     assert_eq!(future["auditEvents"]["totalCount"], 0);
 }
 
-on_both_databases!(admins_read_everything_commissioners_their_partnerships_others_nothing);
+/// The trail is no side door: a commissioner reading its partnerships' events learns nothing of
+/// children's enrolments or of the provider's drafts, which it could not read directly.
+async fn the_trail_shows_commissioners_no_enrolments_and_no_drafts(app: TestApp) {
+    let world = World::build(&app).await;
+    let trail = app
+        .gql_ok(
+            &world.commissioner.token,
+            "{ auditEvents(first: 100) { totalCount nodes { action entityId details } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        trail["auditEvents"]["totalCount"].as_i64().unwrap() < 100,
+        "the page holds the whole trail"
+    );
+    let text = trail.to_string();
+    for hidden in [
+        &world.a1,
+        &world.a2,
+        &world.b1,
+        &world.enrolment_a1,
+        &world.draft_submission,
+        &world.evidence_submission,
+        &world.draft_story,
+    ] {
+        assert!(
+            !text.contains(hidden.as_str()),
+            "{hidden} reached the commissioner through the trail"
+        );
+    }
+    let actions: Vec<&str> = trail["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        !actions
+            .iter()
+            .any(|action| action.starts_with("enrolment.")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"submission.submit"),
+        "handed-over evidence is in the trail: {actions:?}"
+    );
+    let admin = app
+        .gql_ok(
+            &world.admin.token,
+            "{ auditEvents(filter: { entityType: \"enrolment\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        admin["auditEvents"]["totalCount"].as_i64().unwrap() >= 3,
+        "admins still see every enrolment event"
+    );
+}
+
+on_both_databases!(
+    admins_read_everything_commissioners_their_partnerships_others_nothing,
+    the_trail_shows_commissioners_no_enrolments_and_no_drafts,
+);

@@ -79,11 +79,12 @@ fn message_on(body: &Value, line: u64, column: &str) -> String {
 }
 
 async fn audit_actions(app: &TestApp, c: &Caseload) -> Vec<Value> {
+    // Read as an admin: evidence written to a draft is not in the commissioners' trail.
     let data = app
         .gql_ok(
-            &c.commissioner.token,
-            "{ auditEvents(filter: { action: \"outcome_records.import\" }) { nodes { entityId details } } }",
-            json!({}),
+            &app.admin().await.token,
+            "query($id: String) { auditEvents(filter: { action: \"outcome_records.import\", entityId: $id }) { nodes { entityId details } } }",
+            json!({ "id": c.submission }),
         )
         .await;
     data["auditEvents"]["nodes"].as_array().unwrap().clone()

@@ -350,7 +350,56 @@ async fn enrolments_follow_the_rules_of_the_service(app: TestApp) {
     .await;
 }
 
+/// A provider moved to PARTNER is a viewer of the partnership (§4.2): it keeps reading what a
+/// viewer reads but may no longer enrol young people or write evidence there.
+async fn a_provider_moved_to_partner_no_longer_writes(app: TestApp) {
+    let world = World::build(&app).await;
+    let membership = &world.membership_a;
+    let version = app
+        .gql_ok(
+            &world.commissioner.token,
+            "query($id: ID!) { partnership(id: $id) { members { id version } } }",
+            json!({ "id": world.p1 }),
+        )
+        .await["partnership"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == membership.as_str())
+        .unwrap()["version"]
+        .clone();
+    app.gql_ok(&world.commissioner.token,
+        "mutation($input: UpdatePartnershipMemberInput!) { updatePartnershipMember(input: $input) { member { role } } }",
+        json!({ "input": { "id": membership, "expectedVersion": version, "role": "PARTNER" } }))
+        .await;
+    let a = &world.provider_a.token;
+    let body = app
+        .gql(a, "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
+            json!({ "input": { "interventionId": world.ia, "periodStart": "2027-04-01", "periodEnd": "2027-06-30", "narrative": "Summer." } }))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+    let body = app
+        .gql(a, "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
+            json!({ "input": { "submissionId": world.evidence_submission, "records": [{ "enrolmentId": world.enrolment_a1,
+                "indicatorId": world.confidence, "value": 7, "observedOn": "2027-03-03", "phase": "INTERIM", "source": "PROVIDER" }] } }))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+    let body = app
+        .gql(a, "mutation($input: EnrolParticipantInput!) { enrolParticipant(input: $input) { enrolment { id } } }",
+            json!({ "input": { "participantId": world.a2, "interventionId": world.ia, "referredOn": "2030-01-01", "referralSource": "SCHOOL", "startedOn": "2030-01-02" } }))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body:#}");
+    // Its own children's records stay its own to read.
+    app.gql_ok(
+        a,
+        "query($id: ID!) { participant(id: $id) { reference } }",
+        json!({ "id": world.a1 }),
+    )
+    .await;
+}
+
 on_both_databases!(
+    a_provider_moved_to_partner_no_longer_writes,
     a_provider_never_reads_another_providers_children_by_any_path,
     commissioners_read_only_records_whose_sharing_decision_allows_it,
     viewers_and_outsiders_read_no_participant_rows,

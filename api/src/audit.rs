@@ -62,6 +62,20 @@ impl Change {
         self
     }
 
+    /// Ties an event about evaluation evidence to the partnership only once its submission has
+    /// been handed over (`submitted_at` is set): a draft is the provider's alone, and its
+    /// commissioners must not learn of it even from the audit trail.
+    pub fn in_partnership_once_submitted(
+        self,
+        partnership_id: Uuid,
+        submitted_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        match submitted_at {
+            Some(_) => self.in_partnership(partnership_id),
+            None => self,
+        }
+    }
+
     pub fn details(mut self, details: Value) -> Self {
         self.details = details;
         self
@@ -255,7 +269,9 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit trail, newest first: admins see every event; commissioners the events of the
     /// partnerships they commission.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -181,7 +181,7 @@ pub async fn import(
         &txn,
         Some(actor),
         Change::new("outcome_records.import", "submission", submission.id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({ "count": records.len() })),
     )
     .await?;

@@ -108,7 +108,11 @@ pub async fn save_versioned<E: Versioned>(
 where
     E::Model: Sync,
 {
-    changes.set(E::version_column(), (expected_version + 1).into());
+    // No row ever reaches i32::MAX versions, so an overflowing expectation is simply stale.
+    let next_version = expected_version
+        .checked_add(1)
+        .ok_or_else(|| ApiError::stale_version(E::NAME))?;
+    changes.set(E::version_column(), next_version.into());
     changes.set(E::updated_at_column(), Utc::now().into());
     let updated = E::update_many()
         .set(changes)

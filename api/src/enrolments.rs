@@ -182,6 +182,8 @@ async fn enrol(
             "a participant can only be enrolled in an intervention its own provider delivers",
         ));
     }
+    let role = policy::role_in_partnership(&txn, actor, intervention.partnership_id).await?;
+    policy::may_act_as_provider(actor, role, intervention.provider_id)?;
     if intervention.status == InterventionStatus::Closed {
         return Err(ApiError::InvalidState(
             "the intervention is closed to new enrolments".into(),
@@ -224,13 +226,11 @@ async fn enrol(
     audit::record(
         &txn,
         Some(actor),
-        Change::new("enrolment.create", "enrolment", model.id)
-            .in_partnership(intervention.partnership_id)
-            .details(json!({
-                "participantId": participant_id, "interventionId": intervention_id,
-                "referredOn": model.referred_on, "referralSource": model.referral_source,
-                "startedOn": model.started_on,
-            })),
+        Change::new("enrolment.create", "enrolment", model.id).details(json!({
+            "participantId": participant_id, "interventionId": intervention_id,
+            "referredOn": model.referred_on, "referralSource": model.referral_source,
+            "startedOn": model.started_on,
+        })),
     )
     .await?;
     txn.commit().await?;
@@ -272,12 +272,12 @@ async fn end(
     let model =
         save_versioned::<enrolment::Entity>(&txn, changes, id, input.expected_version, None)
             .await?;
-    let intervention = find_visible_intervention(&txn, actor, model.intervention_id).await?;
+    // Like participant events, enrolment events stay out of the partnership's trail: they are
+    // participant-level, and commissioners read that trail whatever a child's sharing basis.
     audit::record(
         &txn,
         Some(actor),
         Change::new("enrolment.end", "enrolment", id)
-            .in_partnership(intervention.partnership_id)
             .details(json!({ "endedOn": model.ended_on, "exitReason": model.exit_reason })),
     )
     .await?;

@@ -785,7 +785,7 @@ async fn add(
         &txn,
         Some(actor),
         Change::new("outcome_records.add", "submission", submission.id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({ "count": records.len() })),
     )
     .await?;
@@ -866,7 +866,7 @@ async fn update(
         &txn,
         Some(actor),
         Change::new("outcome_record.update", "outcome_record", id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({ "submissionId": submission.id, "changed": changed })),
     )
     .await?;
@@ -882,7 +882,8 @@ async fn delete(
     let id = parse_id(&input.id, "input.id")?;
     let txn = begin_write(db).await?;
     let current = find_visible(&txn, actor, id).await?;
-    let (_, intervention) = submissions::editable(&txn, actor, current.submission_id).await?;
+    let (submission, intervention) =
+        submissions::editable(&txn, actor, current.submission_id).await?;
     if input
         .expected_version
         .is_some_and(|expected| expected != current.version)
@@ -894,7 +895,7 @@ async fn delete(
         &txn,
         Some(actor),
         Change::new("outcome_record.delete", "outcome_record", id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({ "submissionId": current.submission_id })),
     )
     .await?;

@@ -138,7 +138,9 @@ impl Participant {
     }
     /// Who outside the provider has read this record, newest first, so the provider can
     /// answer the young person or family. Only the owning provider (and admins) may read it.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn access_log(
         &self,
         ctx: &Context<'_>,
@@ -278,7 +280,9 @@ impl ParticipantQuery {
 
     /// The participants the caller may see, oldest first: a provider its own; a commissioner
     /// those enrolled in its partnerships whose sharing decision allows it.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn participants(
         &self,
         ctx: &Context<'_>,

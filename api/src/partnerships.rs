@@ -365,7 +365,9 @@ pub struct PartnershipQuery;
 #[Object]
 impl PartnershipQuery {
     /// The partnerships the signed-in user can see, in the order they were created.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn partnerships(
         &self,
         ctx: &Context<'_>,

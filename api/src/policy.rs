@@ -348,14 +348,21 @@ pub fn visible_submissions(actor: &Actor) -> Condition {
     visible
 }
 
-/// Writing a submission and its evidence: the provider that delivers the intervention (its
-/// provider users). Others who can see the submission may not change it.
-pub fn may_write_submission(actor: &Actor, intervention_provider_id: Uuid) -> ApiResult<()> {
-    if actor.role == UserRole::Provider && actor.organisation_id == intervention_provider_id {
+/// Acting as the delivering provider of an intervention (writing its evidence, enrolling its
+/// young people): provider users of that organisation, while the organisation is a PROVIDER
+/// member of the partnership. A provider moved to PARTNER is a viewer there (§4.2), and may
+/// still read but no longer write.
+pub fn may_act_as_provider(
+    actor: &Actor,
+    role: PartnershipRole,
+    intervention_provider_id: Uuid,
+) -> ApiResult<()> {
+    if role == PartnershipRole::Provider && actor.organisation_id == intervention_provider_id {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            "only the provider that delivers the intervention may write its evaluation evidence",
+            "only the provider that delivers the intervention, as a provider member of the \
+             partnership, may write its evidence or enrol young people in it",
         ))
     }
 }

@@ -198,13 +198,15 @@ async fn find_visible(
         .ok_or(ApiError::NotFound { entity: "story" })
 }
 
-/// What the audit trail says a change set: the new values, except the story's text, of which
-/// it records only that it changed (see the module comment).
+/// What the audit trail says a change set: the new values, except the story's text, its tags
+/// and whom it is about, of which it records only that they changed (see the module comment).
 fn audited_changes(change: Change, changes: &story::ActiveModel) -> Change {
     let mut change = change.changed_fields(changes);
     for (field, set) in [
         ("title", changes.title.is_set()),
         ("body", changes.body.is_set()),
+        ("wellbeing", changes.wellbeing.is_set()),
+        ("enrolmentId", changes.enrolment_id.is_set()),
     ] {
         if set {
             change = change.with_detail(field, json!("changed"));
@@ -252,10 +254,11 @@ async fn add(
         &txn,
         Some(actor),
         Change::new("story.add", "story", model.id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({
-                "submissionId": submission_id, "enrolmentId": model.enrolment_id,
-                "wellbeing": model.wellbeing, "consentToShare": model.consent_to_share,
+                // Not the enrolment or the tags: a story a child did not agree to share must not
+                // reach commissioners through the trail.
+                "submissionId": submission_id, "consentToShare": model.consent_to_share,
             })),
     )
     .await?;
@@ -299,7 +302,8 @@ async fn update(
         changes.enrolment_id = Set(enrolment_id);
     }
     let change = audited_changes(
-        Change::new("story.update", "story", id).in_partnership(intervention.partnership_id),
+        Change::new("story.update", "story", id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at),
         &changes,
     )
     .with_detail("submissionId", json!(submission.id));
@@ -318,7 +322,8 @@ async fn delete(
     let id = parse_id(&input.id, "input.id")?;
     let txn = begin_write(db).await?;
     let current = find_visible(&txn, actor, id).await?;
-    let (_, intervention) = submissions::editable(&txn, actor, current.submission_id).await?;
+    let (submission, intervention) =
+        submissions::editable(&txn, actor, current.submission_id).await?;
     if input
         .expected_version
         .is_some_and(|expected| expected != current.version)
@@ -330,9 +335,9 @@ async fn delete(
         &txn,
         Some(actor),
         Change::new("story.delete", "story", id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, submission.submitted_at)
             .details(json!({
-                "submissionId": current.submission_id, "enrolmentId": current.enrolment_id,
+                "submissionId": current.submission_id,
             })),
     )
     .await?;

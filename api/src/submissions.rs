@@ -227,7 +227,9 @@ impl SubmissionQuery {
     /// a commissioner's review queue: `submissions(filter: {status: SUBMITTED})`. The
     /// delivering provider sees all of its own; the partnership's commissioners every one that
     /// is not a DRAFT; anyone else in the partnership only ACCEPTED ones.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn submissions(
         &self,
         ctx: &Context<'_>,
@@ -355,6 +357,16 @@ pub async fn find_visible(
         })
 }
 
+/// The actor delivers the intervention, as a provider member of its partnership.
+async fn may_act_as_provider(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    intervention: &intervention::Model,
+) -> ApiResult<()> {
+    let role = policy::role_in_partnership(conn, actor, intervention.partnership_id).await?;
+    policy::may_act_as_provider(actor, role, intervention.provider_id)
+}
+
 /// Opens a submission for a change to its evidence, inside the caller's write transaction: the
 /// actor must see it (else NOT_FOUND), deliver its intervention (else FORBIDDEN), and it must be
 /// DRAFT or CHANGES_REQUESTED (else INVALID_STATE). The row is locked on PostgreSQL, so a
@@ -365,7 +377,7 @@ pub async fn editable(
     id: Uuid,
 ) -> ApiResult<(evaluation_submission::Model, intervention::Model)> {
     let (submission, intervention) = lock_visible(txn, actor, id).await?;
-    policy::may_write_submission(actor, intervention.provider_id)?;
+    may_act_as_provider(txn, actor, &intervention).await?;
     if !is_editable(submission.status) {
         return Err(ApiError::InvalidState(format!(
             "the submission is {}; evidence can only change while it is DRAFT or CHANGES_REQUESTED",
@@ -424,7 +436,7 @@ async fn create(
     let narrative = validation::text(&input.narrative, "input.narrative", NARRATIVE_MAX_CHARS)?;
     let txn = begin_write(db).await?;
     let intervention = find_visible_intervention(&txn, actor, intervention_id).await?;
-    policy::may_write_submission(actor, intervention.provider_id)?;
+    may_act_as_provider(&txn, actor, &intervention).await?;
     let now = Utc::now();
     let model = evaluation_submission::Entity::insert(evaluation_submission::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -447,7 +459,7 @@ async fn create(
         &txn,
         Some(actor),
         Change::new("submission.create", "submission", model.id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, model.submitted_at)
             .details(serde_json::json!({
                 "interventionId": intervention_id,
                 "periodStart": model.period_start, "periodEnd": model.period_end,
@@ -498,7 +510,7 @@ async fn update(
         changes.period_end = Set(end.0);
     }
     let mut change = Change::new("submission.update", "submission", id)
-        .in_partnership(intervention.partnership_id)
+        .in_partnership_once_submitted(intervention.partnership_id, current.submitted_at)
         .changed_fields(&changes);
     if input.narrative.is_some() {
         // Commissioners read the trail; a draft's text must not reach them through it.
@@ -547,7 +559,7 @@ async fn submit(
     let id = parse_id(&input.id, "input.id")?;
     let txn = begin_write(db).await?;
     let (current, intervention) = lock_visible(&txn, actor, id).await?;
-    policy::may_write_submission(actor, intervention.provider_id)?;
+    may_act_as_provider(&txn, actor, &intervention).await?;
     may_submit(current.status)?;
     // Counted under the submission's lock, which every change of its evidence takes too.
     let records = outcome_record::Entity::find()
@@ -606,7 +618,7 @@ async fn withdraw(
     let id = parse_id(&input.id, "input.id")?;
     let txn = begin_write(db).await?;
     let (current, intervention) = lock_visible(&txn, actor, id).await?;
-    policy::may_write_submission(actor, intervention.provider_id)?;
+    may_act_as_provider(&txn, actor, &intervention).await?;
     may_withdraw(current.status)?;
     let changes = evaluation_submission::ActiveModel {
         status: Set(SubmissionStatus::Withdrawn),
@@ -624,7 +636,7 @@ async fn withdraw(
         &txn,
         Some(actor),
         Change::new("submission.withdraw", "submission", id)
-            .in_partnership(intervention.partnership_id)
+            .in_partnership_once_submitted(intervention.partnership_id, current.submitted_at)
             .details(json!({ "from": current.status, "to": model.status })),
     )
     .await?;

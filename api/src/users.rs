@@ -116,7 +116,9 @@ impl UserQuery {
     }
 
     /// Every user (admins only), in the order they were added.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

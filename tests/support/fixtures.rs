@@ -56,11 +56,10 @@ impl TestApp {
         }
     }
 
-    /// An admin in an organisation of their own.
+    /// An admin in an organisation of their own (a new one each call, so tests may ask twice).
     pub async fn admin(&self) -> TestUser {
-        let organisation = self
-            .organisation("Scottish Government Analysts", OrganisationKind::Other)
-            .await;
+        let name = format!("Scottish Government Analysts {}", Uuid::now_v7().simple());
+        let organisation = self.organisation(&name, OrganisationKind::Other).await;
         self.user(organisation, UserRole::Admin).await
     }
 
