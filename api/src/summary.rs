@@ -35,6 +35,8 @@ pub struct Aggregate {
     pub records: i64,
     /// Enrolments with any record of the indicator in the submission.
     pub participants: i64,
+    /// Of `participants`, those whose rows commissioners may not see (sharing basis NONE).
+    pub withheld: i64,
     pub with_baseline: i64,
     pub mean_baseline: Option<f64>,
     pub with_latest: i64,
@@ -80,10 +82,13 @@ ranked AS (
 per_enrolment AS (
     SELECT r.submission_id, r.enrolment_id, r.indicator_id,
            COUNT(*) AS records,
+           MAX(CASE WHEN pt.sharing_basis = 'NONE' THEN 1 ELSE 0 END) AS withheld,
            MAX(CASE WHEN r.phase = 'BASELINE' THEN r.value END) AS baseline,
            MAX(l.value) AS latest
     FROM outcome_records r
     JOIN in_scope sc ON sc.submission_id = r.submission_id
+    JOIN enrolments en ON en.id = r.enrolment_id
+    JOIN participants pt ON pt.id = en.participant_id
     LEFT JOIN ranked l
            ON l.submission_id = r.submission_id
           AND l.enrolment_id = r.enrolment_id
@@ -95,6 +100,7 @@ per_indicator AS (
     SELECT e.submission_id, e.indicator_id,
            CAST(SUM(e.records) AS BIGINT) AS records,
            COUNT(*) AS participants,
+           CAST(SUM(e.withheld) AS BIGINT) AS withheld,
            COUNT(e.baseline) AS with_baseline,
            AVG(e.baseline) AS mean_baseline,
            COUNT(e.latest) AS with_latest,
@@ -120,6 +126,7 @@ cells AS (
 SELECT c.submission_id, c.indicator_id, sc.provider_id,
        COALESCE(p.records, 0) AS records,
        COALESCE(p.participants, 0) AS participants,
+       COALESCE(p.withheld, 0) AS withheld,
        COALESCE(p.with_baseline, 0) AS with_baseline,
        p.mean_baseline,
        COALESCE(p.with_latest, 0) AS with_latest,
@@ -163,6 +170,7 @@ pub async fn aggregates(
             provider_id: row.try_get("", "provider_id")?,
             records: row.try_get("", "records")?,
             participants: row.try_get("", "participants")?,
+            withheld: row.try_get("", "withheld")?,
             with_baseline: row.try_get("", "with_baseline")?,
             mean_baseline: row.try_get("", "mean_baseline")?,
             with_latest: row.try_get("", "with_latest")?,
@@ -202,15 +210,19 @@ pub struct IndicatorSummary {
 }
 
 /// Disclosure control (§6.4). Unless `exempt`, a cell about fewer than `threshold` young people
-/// shows no numbers and says it is suppressed, and each mean or percentage computed from fewer
-/// than `threshold` enrolments is left out. (Secondary suppression does not arise here: the
+/// shows no numbers and says it is suppressed, and so does one in which fewer than `threshold`
+/// (but some) young people's rows are withheld by the sharing rules; each mean or percentage
+/// computed from fewer than `threshold` enrolments is left out. (Secondary suppression does not arise here: the
 /// cells are different indicators, not parts of a published total.)
 pub fn disclose(aggregate: &Aggregate, threshold: u32, exempt: bool) -> IndicatorSummary {
     let threshold = i64::from(threshold);
     let enough = |n: i64| exempt || n >= threshold;
     let percent_improved = (aggregate.with_change > 0)
         .then(|| 100.0 * aggregate.improved as f64 / aggregate.with_change as f64);
-    if !enough(aggregate.participants) {
+    // With a few rows withheld and the rest visible, the total minus the visible rows would be
+    // the withheld young people's own values, so the cell must not show them either.
+    let few_withheld = aggregate.withheld > 0 && !enough(aggregate.withheld);
+    if !enough(aggregate.participants) || few_withheld {
         return IndicatorSummary {
             indicator_id: aggregate.indicator_id,
             records: None,
@@ -324,6 +336,7 @@ mod tests {
             provider_id: Uuid::nil(),
             records: participants * 2,
             participants,
+            withheld: 0,
             with_baseline,
             mean_baseline: Some(4.0),
             with_latest: participants,
@@ -332,6 +345,30 @@ mod tests {
             mean_change: Some(2.0),
             improved: with_change,
         }
+    }
+
+    #[test]
+    fn a_few_withheld_rows_suppress_the_cell_so_totals_cannot_reveal_them() {
+        let few = Aggregate {
+            withheld: 2,
+            ..aggregate(30, 30, 30)
+        };
+        assert!(
+            disclose(&few, 5, false).suppressed,
+            "the total minus the visible rows is theirs"
+        );
+        assert!(
+            !disclose(&few, 5, true).suppressed,
+            "the provider and admins see their numbers"
+        );
+        let many = Aggregate {
+            withheld: 5,
+            ..aggregate(30, 30, 30)
+        };
+        assert!(
+            !disclose(&many, 5, false).suppressed,
+            "five or more withheld are an aggregate"
+        );
     }
 
     #[test]
