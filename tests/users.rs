@@ -140,3 +140,28 @@ on_both_databases!(
     non_admins_may_not_list_create_or_change_users,
     bad_user_input_is_named_and_changes_nothing,
 );
+
+/// Partners see who signed or reviewed something, but not other organisations' e-mail addresses.
+async fn e_mail_addresses_stay_within_the_organisation(app: TestApp) {
+    let world = crate::support::world::World::build(&app).await;
+    let signers = "query($id: ID!) { partnership(id: $id) { submissions(status: ACCEPTED) { submittedBy { displayName email organisation { name } } } } }";
+    let id = json!({ "id": world.p1 });
+    let viewer = app.gql_ok(&world.viewer.token, signers, id.clone()).await;
+    let submitter = &viewer["partnership"]["submissions"][0]["submittedBy"];
+    assert!(submitter["displayName"].is_string());
+    assert_eq!(
+        submitter["email"],
+        serde_json::Value::Null,
+        "another organisation's address"
+    );
+    let colleague = app.gql_ok(&world.provider_a.token, signers, id).await;
+    let own = &colleague["partnership"]["submissions"][0]["submittedBy"];
+    assert!(
+        own["email"]
+            .as_str()
+            .is_some_and(|email| email.contains('@')),
+        "a colleague's address"
+    );
+}
+
+on_both_databases!(e_mail_addresses_stay_within_the_organisation);

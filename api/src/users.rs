@@ -32,8 +32,12 @@ impl User {
     async fn id(&self) -> ID {
         self.0.id.into()
     }
-    async fn email(&self) -> &str {
-        &self.0.email
+    /// Shown to admins and to colleagues in the same organisation; other partners see who
+    /// someone is (name, organisation), not how to reach them outside the partnership.
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let actor = &request(ctx)?.actor;
+        let colleague = actor.is_admin() || actor.organisation_id == self.0.organisation_id;
+        Ok(colleague.then_some(self.0.email.as_str()))
     }
     async fn display_name(&self) -> &str {
         &self.0.display_name
