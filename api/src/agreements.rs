@@ -7,9 +7,9 @@
 //! transaction. Text that anyone has signed never changes: a change is a new version. Agreements
 //! are visible wherever their partnership is; nothing here decides access itself (see `policy`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::Loader};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     agreement, agreement_signature,
@@ -19,8 +19,7 @@ use entity::{
 use sea_orm::{
     ActiveEnum,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -31,12 +30,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, save_versioned},
     error::{ApiError, ApiResult, UniqueField},
-    graphql::{
-        db_and_actor,
-        loaders::{LoadError, load_grouped},
-        parse_id, request,
-        scalars::Date,
-    },
+    graphql::{db_and_actor, parse_id, request, scalars::Date},
     organisations::Organisation,
     partnerships::{Partnership, lock_partnership, role_for},
     policy,
@@ -630,58 +624,6 @@ async fn agree_if_fully_signed(
     )
     .await?;
     Ok(agreed)
-}
-
-/// Agreements of partnerships, keyed by partnership id, newest first. Only reached from a
-/// partnership the actor can already see, and every role that sees a partnership sees its
-/// agreements (§4.3).
-pub struct AgreementsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for AgreementsLoader {
-    type Value = Vec<agreement::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        partnership_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<agreement::Model>>, Self::Error> {
-        let query = agreement::Entity::find()
-            .order_by_desc(agreement::Column::CreatedAt)
-            .order_by_desc(agreement::Column::DocumentVersion);
-        load_grouped(
-            &self.0,
-            query,
-            agreement::Column::PartnershipId,
-            partnership_ids,
-            |row| row.partnership_id,
-        )
-        .await
-    }
-}
-
-/// Signatures of agreements, keyed by agreement id, in the order they were made.
-pub struct SignaturesLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for SignaturesLoader {
-    type Value = Vec<agreement_signature::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        agreement_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<agreement_signature::Model>>, Self::Error> {
-        let query = agreement_signature::Entity::find()
-            .order_by_asc(agreement_signature::Column::SignedAt)
-            .order_by_asc(agreement_signature::Column::Id);
-        load_grouped(
-            &self.0,
-            query,
-            agreement_signature::Column::AgreementId,
-            agreement_ids,
-            |row| row.agreement_id,
-        )
-        .await
-    }
 }
 
 #[cfg(test)]

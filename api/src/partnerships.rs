@@ -140,8 +140,10 @@ impl Partnership {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        // The loader gives them oldest first; the newest version leads here.
         Ok(agreements
             .into_iter()
+            .rev()
             .filter(|row| kind.is_none_or(|kind| row.kind == kind))
             .filter(|row| status.is_none_or(|status| row.status == status))
             .map(Agreement)

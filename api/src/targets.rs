@@ -7,18 +7,13 @@
 //! scale, MEAN_CHANGE as a change on that scale, PERCENT_IMPROVED and PERCENT_ACHIEVED as a
 //! percentage of participants (so "70 % reintegrated" is 70, not 0.7 or 1).
 
-use std::collections::HashMap;
-
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::Loader};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{IndicatorUnit, TargetAggregation, TargetState},
     indicator, target,
 };
-use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -27,12 +22,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, save_versioned},
     error::{ApiError, ApiResult},
-    graphql::{
-        db_and_actor,
-        loaders::{LoadError, load_error, load_grouped},
-        parse_id, request,
-        scalars::Date,
-    },
+    graphql::{db_and_actor, parse_id, request, scalars::Date},
     indicators::Indicator,
     measures,
     partnerships::{Partnership, role_for},
@@ -523,50 +513,6 @@ pub async fn transition(
     .await?;
     txn.commit().await?;
     Ok(model)
-}
-
-/// Targets of partnerships, keyed by partnership id, in the order they were proposed. Only
-/// reached from a partnership the actor can already see; every role that sees a partnership
-/// sees its targets (§4.3).
-pub struct TargetsLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for TargetsLoader {
-    type Value = Vec<target::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        partnership_ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<target::Model>>, Self::Error> {
-        let query = target::Entity::find()
-            .order_by_asc(target::Column::CreatedAt)
-            .order_by_asc(target::Column::Id);
-        load_grouped(
-            &self.0,
-            query,
-            target::Column::PartnershipId,
-            partnership_ids,
-            |row| row.partnership_id,
-        )
-        .await
-    }
-}
-
-/// Indicators by id (the library is readable by every signed-in user, §4.3).
-pub struct IndicatorLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for IndicatorLoader {
-    type Value = indicator::Model;
-    type Error = LoadError;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, indicator::Model>, Self::Error> {
-        let rows = indicator::Entity::find()
-            .filter(indicator::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(load_error)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
 }
 
 #[cfg(test)]

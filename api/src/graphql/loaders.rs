@@ -8,8 +8,9 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    area, enrolment, evaluation_submission, intervention, organisation, participant, partnership,
-    partnership_member, review_comment, story, user,
+    agreement, agreement_signature, area, enrolment, evaluation_submission, indicator,
+    intervention, organisation, participant, partnership, partnership_member, review_comment,
+    story, target, user,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
@@ -170,10 +171,10 @@ pub struct Loaders {
     pub participants: DataLoader<ByIdLoader<participant::Entity>>,
     pub participant_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
     pub partnerships: DataLoader<ByIdLoader<partnership::Entity>>,
-    pub agreements: DataLoader<crate::agreements::AgreementsLoader>,
-    pub agreement_signatures: DataLoader<crate::agreements::SignaturesLoader>,
-    pub targets: DataLoader<crate::targets::TargetsLoader>,
-    pub indicators: DataLoader<crate::targets::IndicatorLoader>,
+    pub agreements: DataLoader<ChildrenLoader<agreement::Entity>>,
+    pub agreement_signatures: DataLoader<ChildrenLoader<agreement_signature::Entity>>,
+    pub targets: DataLoader<ChildrenLoader<target::Entity>>,
+    pub indicators: DataLoader<ByIdLoader<indicator::Entity>>,
     pub intervention_submissions: DataLoader<ChildrenLoader<evaluation_submission::Entity>>,
     pub partnership_submissions: DataLoader<crate::submissions::PartnershipSubmissionsLoader>,
     pub submission_stories: DataLoader<ChildrenLoader<story::Entity>>,
@@ -232,16 +233,35 @@ impl Loaders {
                 partnership::Column::Id,
                 |row| row.id,
             ),
-            agreements: DataLoader::new(
-                crate::agreements::AgreementsLoader(db.clone()),
-                tokio::spawn,
+            // Every role that sees a partnership sees its agreements, signatures and targets, and
+            // these are reached only from a partnership the caller sees: no row filter needed.
+            agreements: ChildrenLoader::<agreement::Entity>::new(
+                db,
+                Condition::all(),
+                agreement::Column::PartnershipId,
+                agreement::Column::Id,
+                |row| row.partnership_id,
             ),
-            agreement_signatures: DataLoader::new(
-                crate::agreements::SignaturesLoader(db.clone()),
-                tokio::spawn,
+            agreement_signatures: ChildrenLoader::<agreement_signature::Entity>::new(
+                db,
+                Condition::all(),
+                agreement_signature::Column::AgreementId,
+                agreement_signature::Column::Id,
+                |row| row.agreement_id,
             ),
-            targets: DataLoader::new(crate::targets::TargetsLoader(db.clone()), tokio::spawn),
-            indicators: DataLoader::new(crate::targets::IndicatorLoader(db.clone()), tokio::spawn),
+            targets: ChildrenLoader::<target::Entity>::new(
+                db,
+                Condition::all(),
+                target::Column::PartnershipId,
+                target::Column::Id,
+                |row| row.partnership_id,
+            ),
+            indicators: ByIdLoader::<indicator::Entity>::new(
+                db,
+                Condition::all(),
+                indicator::Column::Id,
+                |row| row.id,
+            ),
             intervention_submissions: ChildrenLoader::<evaluation_submission::Entity>::new(
                 db,
                 policy::visible_submissions(actor),
