@@ -13,6 +13,7 @@ mod identity;
 mod interventions;
 mod limits;
 mod members;
+mod observability;
 mod organisations;
 mod outcome_records;
 mod participant_access;

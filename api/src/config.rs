@@ -4,7 +4,9 @@
 //! value is a startup error that names the variable and says how to fix it; nothing secret ever
 //! falls back silently to a default outside development mode.
 
-use std::{env, ffi::OsStr, fmt, fs, net::SocketAddr, path::Path, str::FromStr};
+use std::{env, ffi::OsStr, fmt, fs, net::SocketAddr, path::Path, str::FromStr, time::Duration};
+
+use actix_web::http::Uri;
 
 use jsonwebtoken::{
     Algorithm, DecodingKey,
@@ -45,8 +47,46 @@ pub struct Config {
     pub limits: Limits,
     /// Disclosure control of aggregates; see [`Disclosure`].
     pub disclosure: Disclosure,
-    /// `LOG_FORMAT`: `text` (default) or `json` for log shippers.
+    /// `LOG_FORMAT`: `text` (default) or `json` for log shippers. `LOG_LEVEL` filters (default
+    /// `info`). Each request is a span with its id, method, path, GraphQL operation name, status
+    /// and duration; tokens, query text, variables and participant references are never logged.
     pub log_format: LogFormat,
+    /// `CORS_ORIGINS`: the browser origins allowed to call the API from another site, separated
+    /// by commas, each exactly as a browser sends it (`https://dashboard.example.org`, no path,
+    /// no trailing slash). Unset: no CORS headers, so browsers allow only same-origin pages.
+    /// There is no wildcard, and credentials (cookies) are never allowed: clients send a bearer
+    /// token, so a page must be on this list and hold a token.
+    pub cors_origins: Vec<String>,
+    /// `METRICS_TOKEN`: when set (at least 32 characters), `GET /metrics` requires
+    /// `Authorization: Bearer <token>` (Prometheus: `authorization.credentials`). Unset, it is
+    /// open: the metrics hold no children's data (counts, durations, error codes, pool sizes,
+    /// the version), but operation names are chosen by clients and may say more than intended,
+    /// so set a token or keep `/metrics` off the public route when the API faces the internet.
+    pub metrics_token: Option<Secret>,
+}
+
+/// A credential that must never reach a log: its `Debug` is redacted.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Whether `presented` is this secret, in time independent of where they differ, so the
+    /// answer's timing does not reveal how much of a guess was right.
+    pub fn matches(&self, presented: &str) -> bool {
+        let (expected, presented) = (self.0.as_bytes(), presented.as_bytes());
+        expected.len() == presented.len()
+            && expected
+                .iter()
+                .zip(presented)
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -119,12 +159,28 @@ impl fmt::Debug for TokenKeys {
 
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// `MAX_QUERY_DEPTH` (default 12): deep enough for partnership → intervention → submission →
-    /// records with connection wrappers, shallow enough to stop cyclic abuse.
+    /// `MAX_QUERY_DEPTH` (default 12, at least 1): deep enough for partnership → interventions →
+    /// submissions → records → indicator with their connection wrappers (9 levels), shallow
+    /// enough to stop a query that walks the cycles of the graph (partnership → intervention →
+    /// partnership → …).
     pub max_depth: usize,
-    /// `MAX_QUERY_COMPLEXITY` (default 5000): connections cost `first × child`.
+    /// `MAX_QUERY_COMPLEXITY` (default 5000, at least 1): every field costs 1 and a connection
+    /// costs `first` × the cost of what it selects per row, so a page of 100 rows with up to
+    /// about 45 fields fits, while 100 rows each with a nested page of 100 (10,000 rows in one
+    /// request) costs over 10,000 and is refused.
     pub max_complexity: usize,
-    /// `MAX_BODY_BYTES` (default 1 MiB): the largest request body accepted.
+    /// `MAX_ALIASES` (default 30): the most aliased fields one operation may hold, counting a
+    /// fragment each time it is spread. Aliases let one request repeat a field with other
+    /// arguments; screens need a handful, and a flood of them is a way around the other limits.
+    pub max_aliases: usize,
+    /// `REQUEST_TIMEOUT_MS` (default 10000, at least 1): how long one GraphQL operation may run.
+    /// Past it the work is cancelled (an open transaction rolls back) and the client gets a
+    /// `TIMEOUT` error. A mutation that timed out may or may not have been committed just before:
+    /// re-read before retrying (a stale `expectedVersion` then gives CONFLICT, not a double write).
+    pub request_timeout: Duration,
+    /// `MAX_BODY_BYTES` (default 1 MiB, at least 1): the largest JSON request body accepted, read
+    /// no further. The largest real request, a full `addOutcomeRecords` batch of 1000 rows, is
+    /// about 200 KB.
     pub max_body_bytes: usize,
     /// `MAX_BATCH_ROWS` (default 1000): the most outcome records one `addOutcomeRecords` call may
     /// carry. A longer batch is refused whole; send it in parts or import a CSV file.
@@ -147,12 +203,17 @@ pub struct Disclosure {
     /// computed from fewer enrolments than this is null. Admins and the provider looking at its
     /// own participants see every number.
     pub suppression_threshold: u32,
+    /// `ROUND_COUNTS_TO` (optional, at least 1, e.g. 5): counts of analytics cells shown to
+    /// callers who are not exempt are rounded to the nearest multiple of this, so that two
+    /// overlapping queries cannot be differenced to an exact small number. Unset: exact counts.
+    pub round_counts_to: Option<u32>,
 }
 
 impl Default for Disclosure {
     fn default() -> Self {
         Self {
             suppression_threshold: 5,
+            round_counts_to: None,
         }
     }
 }
@@ -243,6 +304,9 @@ impl Config {
             }
         };
 
+        let request_timeout_ms: u64 =
+            at_least_one("REQUEST_TIMEOUT_MS", var("REQUEST_TIMEOUT_MS"), 10_000)?;
+
         Ok(Config {
             mode,
             database_url: var("DATABASE_URL")
@@ -264,13 +328,15 @@ impl Config {
             graphiql: parse_or("GRAPHIQL", var("GRAPHIQL"), mode == Mode::Development)?,
             introspection: parse_or("INTROSPECTION", var("INTROSPECTION"), true)?,
             limits: Limits {
-                max_depth: parse_or("MAX_QUERY_DEPTH", var("MAX_QUERY_DEPTH"), 12)?,
-                max_complexity: parse_or(
+                max_depth: at_least_one("MAX_QUERY_DEPTH", var("MAX_QUERY_DEPTH"), 12)?,
+                max_complexity: at_least_one(
                     "MAX_QUERY_COMPLEXITY",
                     var("MAX_QUERY_COMPLEXITY"),
                     5000,
                 )?,
-                max_body_bytes: parse_or("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), 1 << 20)?,
+                max_aliases: parse_or("MAX_ALIASES", var("MAX_ALIASES"), 30)?,
+                request_timeout: Duration::from_millis(request_timeout_ms),
+                max_body_bytes: at_least_one("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), 1 << 20)?,
                 max_batch_rows: at_least_one("MAX_BATCH_ROWS", var("MAX_BATCH_ROWS"), 1000)?,
                 max_upload_bytes: at_least_one(
                     "MAX_UPLOAD_BYTES",
@@ -285,8 +351,16 @@ impl Config {
                     var("SUPPRESSION_THRESHOLD"),
                     Disclosure::default().suppression_threshold,
                 )?,
+                round_counts_to: var("ROUND_COUNTS_TO")
+                    .map(|value| at_least_one("ROUND_COUNTS_TO", Some(value), 1))
+                    .transpose()?,
             },
             log_format,
+            cors_origins: var("CORS_ORIGINS")
+                .map(|origins| cors_origins(&origins))
+                .transpose()?
+                .unwrap_or_default(),
+            metrics_token: var("METRICS_TOKEN").map(metrics_token).transpose()?,
         })
     }
 
@@ -294,6 +368,60 @@ impl Config {
     pub fn uses_development_secret(&self) -> bool {
         matches!(&self.jwt.keys, TokenKeys::Secret(secret) if secret == DEVELOPMENT_JWT_SECRET.as_bytes())
     }
+}
+
+/// Parses `CORS_ORIGINS`. Each entry must be an origin exactly as browsers send it in the
+/// `Origin` header, since matching is by exact comparison: `https://a.example/` would never match.
+fn cors_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    let error = |message: String| ConfigError {
+        variable: "CORS_ORIGINS",
+        message,
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            if origin == "*" {
+                return Err(error(
+                    "a wildcard is not allowed: list each origin that may call the API, \
+                     e.g. https://dashboard.example.org"
+                        .into(),
+                ));
+            }
+            let uri: Uri = origin.parse().map_err(|_| {
+                error(format!(
+                    "`{origin}` is not an origin like https://host:port"
+                ))
+            })?;
+            let exact = match (uri.scheme_str(), uri.authority()) {
+                (Some(scheme @ ("http" | "https")), Some(authority))
+                    if !authority.as_str().contains('@') =>
+                {
+                    format!("{scheme}://{authority}")
+                }
+                _ => String::new(),
+            };
+            if exact != origin {
+                return Err(error(format!(
+                    "`{origin}` is not an origin: write the scheme, host and port only, as \
+                     browsers send it (https://host or https://host:port, no path, no trailing \
+                     slash)"
+                )));
+            }
+            Ok(exact)
+        })
+        .collect()
+}
+
+fn metrics_token(token: String) -> Result<Secret, ConfigError> {
+    if token.len() < 32 {
+        return Err(ConfigError {
+            variable: "METRICS_TOKEN",
+            message: "must be at least 32 characters; generate one with `openssl rand -hex 32`"
+                .into(),
+        });
+    }
+    Ok(Secret(token))
 }
 
 /// Pairs the algorithm with its key source, refusing any combination that would leave an operator
@@ -682,14 +810,84 @@ mod tests {
             "MAX_UPLOAD_BYTES",
             "MAX_CSV_ROWS",
             "SUPPRESSION_THRESHOLD",
+            "ROUND_COUNTS_TO",
         ] {
             for value in ["0", "-3", "many"] {
                 let err = config(true, &[(variable, value)]).unwrap_err();
                 assert_eq!(err.variable, variable, "{variable}={value}");
             }
         }
-        let stricter = config(true, &[("SUPPRESSION_THRESHOLD", "10")]).unwrap();
+        let stricter = config(
+            true,
+            &[("SUPPRESSION_THRESHOLD", "10"), ("ROUND_COUNTS_TO", "5")],
+        )
+        .unwrap();
         assert_eq!(stricter.disclosure.suppression_threshold, 10);
+        assert_eq!(stricter.disclosure.round_counts_to, Some(5));
+        assert_eq!(defaults.disclosure.round_counts_to, None);
+    }
+
+    #[test]
+    fn request_limits_have_defaults_and_most_must_be_positive() {
+        let defaults = config(true, &[]).unwrap();
+        assert_eq!(defaults.limits.max_aliases, 30);
+        assert_eq!(defaults.limits.request_timeout, Duration::from_secs(10));
+        let custom = config(true, &[("MAX_ALIASES", "0"), ("REQUEST_TIMEOUT_MS", "250")]).unwrap();
+        assert_eq!(custom.limits.max_aliases, 0, "0 forbids aliases altogether");
+        assert_eq!(custom.limits.request_timeout, Duration::from_millis(250));
+        for variable in [
+            "REQUEST_TIMEOUT_MS",
+            "MAX_QUERY_DEPTH",
+            "MAX_QUERY_COMPLEXITY",
+            "MAX_BODY_BYTES",
+        ] {
+            for value in ["0", "-1", "10s"] {
+                let err = config(true, &[(variable, value)]).unwrap_err();
+                assert_eq!(err.variable, variable, "{variable}={value}");
+            }
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert!(config(true, &[]).unwrap().cors_origins.is_empty());
+        let listed = config(
+            true,
+            &[(
+                "CORS_ORIGINS",
+                "https://dashboard.example.org, http://localhost:5173,",
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            listed.cors_origins,
+            ["https://dashboard.example.org", "http://localhost:5173"]
+        );
+        for (value, why) in [
+            ("*", "wildcard"),
+            ("https://dashboard.example.org/", "no trailing slash"),
+            ("https://example.org/app", "no path"),
+            ("dashboard.example.org", "scheme"),
+            ("ftp://example.org", "scheme"),
+            ("https://user@example.org", "scheme, host and port only"),
+        ] {
+            let err = config(true, &[("CORS_ORIGINS", value)]).unwrap_err();
+            assert_eq!(err.variable, "CORS_ORIGINS", "{value}");
+            assert!(err.message.contains(why), "{value}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_metrics_token_is_long_and_never_printed() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let config_with_token = config(true, &[("METRICS_TOKEN", token)]).unwrap();
+        let secret = config_with_token.metrics_token.as_ref().unwrap();
+        assert!(secret.matches(token));
+        assert!(!secret.matches("0123456789abcdef0123456789abcdeX"));
+        assert!(!secret.matches("0123"));
+        assert!(!format!("{config_with_token:?}").contains(token));
+        let err = config(true, &[("METRICS_TOKEN", "short")]).unwrap_err();
+        assert_eq!(err.variable, "METRICS_TOKEN");
     }
 
     #[test]

@@ -10,13 +10,16 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnectionType, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult, UniqueField};
+use crate::{
+    error::{ApiError, ApiResult, UniqueField},
+    metrics::PoolUsage,
+};
 
 /// Opens a pool for `url`; `max_connections` overrides the per-backend default.
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
@@ -45,6 +48,35 @@ pub async fn connect_with(
     let mut db = sea_orm::Database::connect(options).await?;
     before_share(&mut db);
     Ok(db)
+}
+
+/// How busy the connection pool is, for `/metrics`; `None` for a connection that is not a pool.
+pub fn pool_usage(db: &DatabaseConnection) -> Option<PoolUsage> {
+    // Matching first, because the pool getters panic on the other backend.
+    let (open, idle, max) = match &db.inner {
+        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => return None,
+    };
+    Some(PoolUsage {
+        open,
+        idle: u32::try_from(idle).unwrap_or(u32::MAX),
+        max,
+    })
 }
 
 /// Starts a transaction for a write: `BEGIN IMMEDIATE` on SQLite, the default elsewhere.

@@ -1,17 +1,29 @@
 //! The errors a client can see, and the policy for the ones it must not.
 //!
 //! Every failure the API reports is an [`ApiError`]; each variant is one of the stable
-//! `extensions.code` values of the contract (DESIGN §7). Anything unexpected (a database error, a
-//! bug) becomes [`ApiError::Internal`]: its cause is logged with a correlation id and the client
-//! sees only "internal error" and that id. SQL text, constraint names and stack traces never reach
-//! a client. async-graphql's `custom-error-conversion` feature is on, so `?` cannot turn a
+//! `extensions.code` values of the contract (DESIGN §7), plus TIMEOUT for a request cut off by
+//! `REQUEST_TIMEOUT_MS`. Anything unexpected (a database error, a bug) becomes
+//! [`ApiError::Internal`]: the client sees only "internal error" and a correlation id, and the
+//! cause is logged under that id. SQL text, constraint names and stack traces never reach a
+//! client. async-graphql's `custom-error-conversion` feature is on, so `?` cannot turn a
 //! [`DbErr`] into a client message by accident: it must pass through [`ApiError`] first.
+//!
+//! The correlation id is the request id (the `X-Request-Id` response header). The cause rides
+//! along inside the GraphQL error, out of the client's sight, until the response is complete;
+//! only then is it logged and the id set ([`report_internal_errors`]). Logging at the point of
+//! failure could not know the id: DataLoaders fail in tasks of their own, outside the request.
 
-use std::fmt;
+use std::{fmt, sync::Arc, time::Duration};
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{
+    ErrorExtensions, Response, ServerError,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+};
 use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
+use uuid::Uuid;
+
+use crate::telemetry::RequestId;
 
 /// One failing row of a batch, reported in `extensions.rows`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +60,13 @@ pub enum ApiError {
     /// The operation is not allowed in the entity's current state.
     #[error("{0}")]
     InvalidState(String),
+    /// The request ran past `REQUEST_TIMEOUT_MS` and was cancelled.
+    #[error(
+        "the request took longer than {} ms (REQUEST_TIMEOUT_MS) and was cancelled: ask for less \
+         (smaller pages, fewer fields) or try again later",
+        .0.as_millis()
+    )]
+    Timeout(Duration),
     /// Anything unexpected. The cause is logged, never shown.
     #[error("internal error")]
     Internal(InternalCause),
@@ -124,6 +143,7 @@ impl ApiError {
             Self::BadUserInput { .. } | Self::BadUserInputRows(_) => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidState(_) => "INVALID_STATE",
+            Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -148,12 +168,10 @@ impl From<ApiError> for async_graphql::Error {
         let code = err.code();
         match err {
             ApiError::Internal(cause) => {
-                let correlation_id = uuid::Uuid::now_v7().to_string();
-                tracing::error!(%correlation_id, cause = ?cause, "internal error");
-                async_graphql::Error::new("internal error").extend_with(|_, ext| {
-                    ext.set("code", code);
-                    ext.set("correlationId", correlation_id.as_str());
-                })
+                let mut error = async_graphql::Error::new("internal error")
+                    .extend_with(|_, ext| ext.set("code", code));
+                error.source = Some(Arc::new(cause));
+                error
             }
             ApiError::BadUserInput { ref field, .. } => {
                 let field = field.clone();
@@ -182,5 +200,66 @@ impl From<ApiError> for async_graphql::Error {
             _ => async_graphql::Error::new(err.to_string())
                 .extend_with(|_, ext| ext.set("code", code)),
         }
+    }
+}
+
+/// Logs the cause of each INTERNAL error in `errors` under `correlation_id`, and gives the client
+/// that id. A cause is logged once, however many fields share its error (a failed DataLoader
+/// batch fails every field that waited on it).
+pub fn report_internal_errors(errors: &mut [ServerError], correlation_id: &str) {
+    let mut logged: Vec<Arc<dyn std::any::Any + Send + Sync>> = Vec::new();
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        let internal = matches!(
+            extensions.get("code"),
+            Some(async_graphql::Value::String(code)) if code == "INTERNAL"
+        );
+        if !internal {
+            continue;
+        }
+        extensions.set("correlationId", correlation_id);
+        let source = error.source.take();
+        if let Some(source) = &source
+            && logged.iter().any(|seen| Arc::ptr_eq(seen, source))
+        {
+            continue;
+        }
+        match source
+            .as_deref()
+            .and_then(|source| source.downcast_ref::<InternalCause>())
+        {
+            Some(cause) => tracing::error!(%correlation_id, ?cause, "internal error"),
+            None => tracing::error!(%correlation_id, "internal error"),
+        }
+        logged.extend(source);
+    }
+}
+
+/// Applies [`report_internal_errors`] to every executed operation, under the request's
+/// [`RequestId`] or, outside HTTP (the demo loader), a new id.
+pub struct InternalErrorReport;
+
+impl ExtensionFactory for InternalErrorReport {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(InternalErrorReport)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for InternalErrorReport {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        if !response.errors.is_empty() {
+            let correlation_id = ctx
+                .data_opt::<RequestId>()
+                .map_or_else(|| Uuid::now_v7().to_string(), |id| id.as_str().to_owned());
+            report_internal_errors(&mut response.errors, &correlation_id);
+        }
+        response
     }
 }

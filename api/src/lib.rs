@@ -19,6 +19,7 @@ pub mod http;
 pub mod indicators;
 pub mod interventions;
 pub mod measures;
+pub mod metrics;
 pub mod organisations;
 pub mod outcome_records;
 pub mod participants;
@@ -29,12 +30,18 @@ pub mod stories;
 pub mod submissions;
 pub mod summary;
 pub mod targets;
+pub mod telemetry;
 pub mod users;
 pub mod validation;
 
 use std::net::TcpListener;
 
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    middleware::{Condition, from_fn},
+    web,
+};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 
@@ -84,16 +91,29 @@ impl Application {
             ),
             verifier: TokenVerifier::new(&config.jwt)?,
             graphiql: config.graphiql,
-            max_body_bytes: config.limits.max_body_bytes,
-            max_upload_bytes: config.limits.max_upload_bytes,
+            limits: config.limits,
+            metrics: metrics::Metrics::default(),
+            metrics_token: config.metrics_token,
             db,
         });
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .listen(listener)?
-                // In-flight requests get this long to finish after SIGTERM/SIGINT.
-                .shutdown_timeout(10)
-                .run();
+        let cors_origins = config.cors_origins;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(http::routes)
+                // Without CORS_ORIGINS no CORS headers at all: browsers keep pages of other
+                // origins out.
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    http::cors(&cors_origins),
+                ))
+                // Outermost, so every response (CORS preflights too) gets its request id.
+                .wrap(from_fn(telemetry::observe))
+        })
+        .listen(listener)?
+        // In-flight requests get this long to finish after SIGTERM/SIGINT.
+        .shutdown_timeout(10)
+        .run();
         Ok(Self { port, server })
     }
 

@@ -2,6 +2,7 @@
 //! request runs under, and the small helpers resolvers share (request context, id parsing).
 //! No business rules live here.
 
+pub mod limits;
 pub mod loaders;
 pub mod pagination;
 pub mod scalars;
@@ -19,7 +20,7 @@ use crate::{
     auth::Actor,
     config::{Disclosure, Limits},
     enrolments,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, InternalErrorReport},
     indicators, interventions, organisations, participants, partnerships, submissions, users,
 };
 use loaders::Loaders;
@@ -59,7 +60,9 @@ pub struct MutationRoot(
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema. `db` is `None` only when printing the SDL. Resolvers read the limits and
-/// the disclosure settings through [`limits`] and [`disclosure`].
+/// the disclosure settings through [`limits()`] and [`disclosure`]. Every request is bounded in
+/// depth, complexity and aliases before it runs (see [`limits::RequestLimits`]), and the causes of
+/// its internal errors are logged when it ends ([`InternalErrorReport`]).
 pub fn build_schema(
     db: Option<DatabaseConnection>,
     limits: &Limits,
@@ -73,10 +76,14 @@ pub fn build_schema(
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
+    .extension(limits::RequestLimits::new(limits))
+    .extension(InternalErrorReport)
     .data(limits.clone())
     .data(disclosure);
     if !introspection {
-        builder = builder.disable_introspection();
+        builder = builder
+            .disable_introspection()
+            .extension(limits::IntrospectionOff);
     }
     if let Some(db) = db {
         builder = builder.data(db);
@@ -89,6 +96,8 @@ pub fn sdl() -> String {
     let limits = Limits {
         max_depth: usize::MAX,
         max_complexity: usize::MAX,
+        max_aliases: usize::MAX,
+        request_timeout: std::time::Duration::MAX,
         max_body_bytes: 0,
         max_batch_rows: 0,
         max_upload_bytes: 0,
