@@ -5,6 +5,8 @@
 mod support;
 
 mod agreements;
+mod analytics;
+mod analytics_properties;
 mod audit_events;
 mod csv_import;
 mod evidence_story;

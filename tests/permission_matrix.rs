@@ -214,6 +214,40 @@ fn rows() -> Vec<Row> {
             expected: [A, A, F, F, F, A],
         },
         Row {
+            operation: "outcomeSummary",
+            document: "query($input: OutcomeSummaryInput!) { outcomeSummary(input: $input) { cells { participants suppressed } } }",
+            variables: |w, _| json!({ "input": { "indicatorId": w.confidence, "partnershipId": w.p1, "groupBy": ["INTERVENTION"] } }),
+            versioned: None,
+            upload: None,
+            // Aggregates of a partnership: every member, under disclosure control (§4.3).
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "outcomeTrend",
+            document: "query($input: OutcomeTrendInput!) { outcomeTrend(input: $input) { cells { bucket suppressed } } }",
+            variables: |w, _| json!({ "input": { "indicatorId": w.confidence, "partnershipId": w.p1, "bucket": "QUARTER" } }),
+            versioned: None,
+            upload: None,
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "targetProgress",
+            document: "query($id: ID!) { targetProgress(partnershipId: $id) { status suppressed } }",
+            variables: |w, _| json!({ "id": w.p1 }),
+            versioned: None,
+            upload: None,
+            expected: [A, A, A, A, A, N],
+        },
+        Row {
+            operation: "serviceCoverage",
+            document: "{ serviceCoverage { areaCode participantsEnrolled suppressed } }",
+            variables: |_, _| json!({}),
+            versioned: None,
+            upload: None,
+            // Counts only: any signed-in user (§4.3).
+            expected: [A; 6],
+        },
+        Row {
             operation: "createOrganisation",
             document: "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
             variables: |_, n| json!({ "input": { "name": format!("New organisation {n}"), "kind": "OTHER", "sector": "PRIVATE", "areaCode": "S12000030" } }),

@@ -81,6 +81,14 @@ impl Enrolment {
     async fn exit_reason(&self) -> Option<ExitReason> {
         self.0.exit_reason
     }
+    /// The young person's outcomes on this intervention, indicator by indicator (DESIGN §6.5):
+    /// the records the caller may read.
+    async fn journey(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::analytics::journey::IndicatorJourney>> {
+        crate::analytics::journey::journey_of(ctx, &self.0).await
+    }
     /// Still taking part (not ended).
     async fn active(&self) -> bool {
         self.0.ended_on.is_none()

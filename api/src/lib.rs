@@ -5,6 +5,7 @@
 //! same service in-process.
 
 pub mod agreements;
+pub mod analytics;
 pub mod areas;
 pub mod audit;
 pub mod auth;

@@ -521,6 +521,12 @@ pub fn visible_outcome_records(actor: &Actor) -> Condition {
         .add(outcome_record::Column::EnrolmentId.in_subquery(enrolment_ids))
 }
 
+/// Whether the actor sees an analytics result without disclosure control (§6.4): admins, and a
+/// provider user when every young person in the result is its own (`reads_every_row`).
+pub fn sees_every_aggregate(actor: &Actor, reads_every_row: bool) -> bool {
+    actor.is_admin() || (actor.role == UserRole::Provider && reads_every_row)
+}
+
 /// Whether the actor sees aggregates of a provider's participants without disclosure control
 /// (§6.4): admins, and the provider's own users looking at their own young people. Everyone
 /// else gets small cells suppressed.

@@ -87,6 +87,19 @@ impl Target {
     async fn state(&self) -> TargetState {
         self.0.state
     }
+    /// Progress against the target (DESIGN §6.3) as of `asOf` (default today).
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<crate::analytics::progress::TargetProgress> {
+        let as_of = crate::analytics::as_of_or_today(as_of);
+        let mut progress =
+            crate::analytics::progress::progress_of(ctx, vec![self.0.clone()], as_of).await?;
+        progress
+            .pop()
+            .ok_or_else(|| ApiError::internal("no progress for a target").into())
+    }
     async fn version(&self) -> i32 {
         self.0.version
     }

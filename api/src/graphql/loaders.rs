@@ -9,8 +9,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     agreement, agreement_signature, area, enrolment, evaluation_submission, indicator,
-    intervention, organisation, participant, partnership, partnership_member, review_comment,
-    story, target, user,
+    intervention, organisation, outcome_record, participant, partnership, partnership_member,
+    review_comment, story, target, user,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
@@ -182,6 +182,9 @@ pub struct Loaders {
     pub submission_records: DataLoader<crate::outcome_records::SubmissionRecordsLoader>,
     pub submission_summaries: DataLoader<crate::summary::SubmissionSummaryLoader>,
     pub enrolments: DataLoader<ByIdLoader<enrolment::Entity>>,
+    pub enrolment_records: DataLoader<ChildrenLoader<outcome_record::Entity>>,
+    pub target_counts: DataLoader<crate::analytics::progress::TargetCountsLoader>,
+    pub access_logs: DataLoader<crate::participants::AccessLogLoader>,
 }
 
 impl Loaders {
@@ -306,6 +309,24 @@ impl Loaders {
                 policy::visible_enrolments(actor),
                 enrolment::Column::Id,
                 |row| row.id,
+            ),
+            enrolment_records: ChildrenLoader::<outcome_record::Entity>::new(
+                db,
+                policy::visible_outcome_records(actor),
+                outcome_record::Column::EnrolmentId,
+                outcome_record::Column::Id,
+                |row| row.enrolment_id,
+            ),
+            target_counts: DataLoader::new(
+                crate::analytics::progress::TargetCountsLoader {
+                    db: db.clone(),
+                    actor: Arc::new(actor.clone()),
+                },
+                tokio::spawn,
+            ),
+            access_logs: DataLoader::new(
+                crate::participants::AccessLogLoader(db.clone()),
+                tokio::spawn,
             ),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),

@@ -37,6 +37,7 @@ pub struct QueryRoot(
     participants::ParticipantQuery,
     audit::AuditQuery,
     submissions::SubmissionQuery,
+    crate::analytics::AnalyticsQuery,
 );
 
 #[derive(MergedObject, Default)]

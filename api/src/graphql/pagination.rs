@@ -10,9 +10,12 @@ use async_graphql::{
     OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
+use std::{collections::HashMap, hash::Hash};
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Iden, Query},
 };
 use uuid::Uuid;
 
@@ -38,7 +41,7 @@ pub enum Order {
 }
 
 /// A validated `first`/`after` pair.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     first: u64,
     after: Option<Uuid>,
@@ -108,4 +111,117 @@ where
             .map(|row| Edge::new(cursor_of(&row).to_string(), to_node(row))),
     );
     Ok(page)
+}
+
+/// One parent's page of children, before it becomes a connection: what a per-parent
+/// connection's DataLoader holds.
+#[derive(Debug, Clone)]
+pub struct ChildPage<M> {
+    total_count: u64,
+    rows: Vec<M>,
+    has_next_page: bool,
+}
+
+impl<M> Default for ChildPage<M> {
+    fn default() -> Self {
+        Self {
+            total_count: 0,
+            rows: Vec::new(),
+            has_next_page: false,
+        }
+    }
+}
+
+impl<M> ChildPage<M> {
+    pub fn into_connection<T: OutputType>(
+        self,
+        request: PageRequest,
+        cursor_of: impl Fn(&M) -> Uuid,
+        to_node: impl Fn(M) -> T,
+    ) -> Page<T> {
+        let mut page = Connection::with_additional_fields(
+            request.after.is_some(),
+            self.has_next_page,
+            ConnectionFields {
+                total_count: self.total_count,
+            },
+        );
+        page.edges.extend(
+            self.rows
+                .into_iter()
+                .map(|row| Edge::new(cursor_of(&row).to_string(), to_node(row))),
+        );
+        page
+    }
+}
+
+/// One page of children for each of many parents, in two statements whatever the number of
+/// parents (a grouped count, and a `ROW_NUMBER()` window per parent). `select` is already
+/// filtered by the caller's rules; pages run newest first, like [`fetch_page`] with
+/// [`Order::NewestFirst`]. Parents without children are absent (an empty page).
+pub async fn fetch_pages_by_parent<E, K>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    (parent_column, id_column): (E::Column, E::Column),
+    parents: &[K],
+    request: PageRequest,
+    parent_of: impl Fn(&E::Model) -> K,
+) -> Result<HashMap<K, ChildPage<E::Model>>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    K: Into<sea_orm::Value> + sea_orm::TryGetable + Clone + Eq + Hash,
+{
+    let select = select.filter(parent_column.is_in(parents.iter().cloned()));
+    let totals: Vec<(K, i64)> = select
+        .clone()
+        .select_only()
+        .column(parent_column)
+        .expr(Func::count(Expr::col(id_column)))
+        .group_by(parent_column)
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    // Column names are the entity's own identifiers, never input.
+    let position = format!(
+        r#"ROW_NUMBER() OVER (PARTITION BY "{}" ORDER BY "{}" DESC)"#,
+        Iden::to_string(&parent_column),
+        Iden::to_string(&id_column)
+    );
+    let mut matching = select.into_query();
+    if let Some(after) = request.after {
+        matching.and_where(Expr::col(id_column).lt(after));
+    }
+    let ranked = Query::select()
+        .column(Asterisk)
+        .expr_as(Expr::cust(position), Alias::new("page_position"))
+        .from_subquery(matching, Alias::new("matching"))
+        .to_owned();
+    let page_rows = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("page_position")).lte(request.first + 1))
+        .order_by(Alias::new("page_position"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let mut rows: HashMap<K, Vec<E::Model>> = HashMap::new();
+    for row in db.query_all_raw(backend.build(&page_rows)).await? {
+        let model = E::Model::from_query_result(&row, "")?;
+        rows.entry(parent_of(&model)).or_default().push(model);
+    }
+
+    Ok(totals
+        .into_iter()
+        .map(|(parent, total)| {
+            let mut children = rows.remove(&parent).unwrap_or_default();
+            let has_next_page = children.len() as u64 > request.first;
+            children.truncate(request.first as usize);
+            let page = ChildPage {
+                total_count: u64::try_from(total).unwrap_or_default(),
+                rows: children,
+                has_next_page,
+            };
+            (parent, page)
+        })
+        .collect())
 }

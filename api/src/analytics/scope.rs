@@ -1,0 +1,240 @@
+//! Which outcome records an analytics query counts (DESIGN §6, §6.2), as one SQL statement that
+//! the aggregate queries use as their `scoped` common table expression.
+//!
+//! The statement applies, in the database, both the caller's filters and the policy's row
+//! filters: only evidence the caller may count (ACCEPTED submissions of interventions in
+//! partnerships the caller can see, plus, with `includeUnreviewed`, SUBMITTED and
+//! CHANGES_REQUESTED ones the caller can see), and for each record whether the caller could
+//! read the young person's rows themselves (`hidden`), which disclosure control needs (§6.4).
+
+use chrono::{Datelike, NaiveDate};
+use entity::{
+    enrolment,
+    enums::{OutcomePhase, SubmissionStatus},
+    evaluation_submission, indicator, intervention, outcome_record, participant,
+};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, Condition, DbBackend,
+    sea_query::{Alias, CaseStatement, Expr, ExprTrait, Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use crate::{auth::Actor, policy};
+
+use outcome_record::Column as R;
+
+/// The records an analytics query counts: the §6.2 filters. Empty lists mean "no filter".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    /// The indicators counted (never empty: a mean across indicators means nothing).
+    pub indicator_ids: Vec<Uuid>,
+    pub partnership_ids: Vec<Uuid>,
+    pub intervention_ids: Vec<Uuid>,
+    pub provider_ids: Vec<Uuid>,
+    /// Participants' areas (where the young people live).
+    pub area_codes: Vec<String>,
+    pub observed_from: Option<NaiveDate>,
+    pub observed_to: Option<NaiveDate>,
+    /// Records observed after this day do not count; ages are taken on it.
+    pub as_of: NaiveDate,
+    /// Also count SUBMITTED and CHANGES_REQUESTED evidence (never DRAFT or WITHDRAWN).
+    pub include_unreviewed: bool,
+}
+
+/// Phases in the order §6.1 ranks them for "latest" on the same day (BASELINE is never latest).
+pub const PHASE_RANKS: [(OutcomePhase, i32); 4] = [
+    (OutcomePhase::Baseline, 0),
+    (OutcomePhase::Interim, 1),
+    (OutcomePhase::Exit, 2),
+    (OutcomePhase::FollowUp, 3),
+];
+
+/// The age bands of §6.2, from birth year at `asOf`, with the SQL names the cells carry.
+pub const AGE_BANDS: [(&str, i32, i32); 4] = [
+    ("AGE_0_11", 0, 11),
+    ("AGE_12_15", 12, 15),
+    ("AGE_16_18", 16, 18),
+    ("AGE_19_25", 19, 25),
+];
+
+impl Scope {
+    /// The submission statuses whose records count.
+    fn statuses(&self) -> Vec<SubmissionStatus> {
+        let mut statuses = vec![SubmissionStatus::Accepted];
+        if self.include_unreviewed {
+            statuses.extend([
+                SubmissionStatus::Submitted,
+                SubmissionStatus::ChangesRequested,
+            ]);
+        }
+        statuses
+    }
+
+    /// One row per counted record, with the columns the aggregates group and compute on:
+    /// `enrolment_id`, `participant_id`, `indicator_id`, `value`, `observed_on`, `phase`,
+    /// `phase_rank`, `direction` (+1 where higher is better, −1 otherwise), `hidden` (1 when the
+    /// caller may not read this young person's rows), `obs_year`, `obs_month`, and the group
+    /// dimensions `partnership_id`, `intervention_id`, `provider_id`, `area_code`, `category`,
+    /// `looked_after`, `sex`, `age_band`.
+    pub fn records(&self, actor: &Actor, backend: DbBackend) -> SelectStatement {
+        let record = |column: R| Expr::col((outcome_record::Entity, column));
+        let phase_rank = PHASE_RANKS
+            .iter()
+            .fold(CaseStatement::new(), |case, (phase, rank)| {
+                case.case(record(R::Phase).eq(phase.to_value()), *rank)
+            });
+        let age = || {
+            Expr::val(self.as_of.year()).sub(Expr::col((
+                participant::Entity,
+                participant::Column::BirthYear,
+            )))
+        };
+        // Outside every band (a recording error) the band is NULL, a group of its own.
+        let age_band = AGE_BANDS
+            .iter()
+            .fold(CaseStatement::new(), |case, (name, from, to)| {
+                case.case(age().between(*from, *to), *name)
+            });
+        let direction = Expr::case(
+            Expr::col((indicator::Entity, indicator::Column::HigherIsBetter)).eq(true),
+            1,
+        )
+        .finally(-1);
+        // Admins read every row; for everyone else the policy's enrolment filter says whose.
+        let hidden = if actor.is_admin() {
+            Expr::val(0)
+        } else {
+            Expr::case(policy::visible_enrolments(actor), 0)
+                .finally(1)
+                .into()
+        };
+        let (year, month) = date_parts(backend);
+
+        let mut query = Query::select();
+        query
+            .expr_as(record(R::EnrolmentId), Alias::new("enrolment_id"))
+            .expr_as(
+                Expr::col((enrolment::Entity, enrolment::Column::ParticipantId)),
+                Alias::new("participant_id"),
+            )
+            .expr_as(record(R::IndicatorId), Alias::new("indicator_id"))
+            .expr_as(record(R::Value), Alias::new("value"))
+            .expr_as(record(R::ObservedOn), Alias::new("observed_on"))
+            .expr_as(record(R::Phase), Alias::new("phase"))
+            .expr_as(phase_rank, Alias::new("phase_rank"))
+            .expr_as(direction, Alias::new("direction"))
+            .expr_as(hidden, Alias::new("hidden"))
+            .expr_as(Expr::cust(year), Alias::new("obs_year"))
+            .expr_as(Expr::cust(month), Alias::new("obs_month"))
+            .expr_as(
+                Expr::col((intervention::Entity, intervention::Column::PartnershipId)),
+                Alias::new("partnership_id"),
+            )
+            .expr_as(
+                Expr::col((enrolment::Entity, enrolment::Column::InterventionId)),
+                Alias::new("intervention_id"),
+            )
+            .expr_as(
+                Expr::col((intervention::Entity, intervention::Column::ProviderId)),
+                Alias::new("provider_id"),
+            )
+            .expr_as(
+                Expr::col((participant::Entity, participant::Column::AreaCode)),
+                Alias::new("area_code"),
+            )
+            .expr_as(
+                Expr::col((intervention::Entity, intervention::Column::Category)),
+                Alias::new("category"),
+            )
+            .expr_as(
+                Expr::col((participant::Entity, participant::Column::LookedAfter)),
+                Alias::new("looked_after"),
+            )
+            .expr_as(
+                Expr::col((participant::Entity, participant::Column::Sex)),
+                Alias::new("sex"),
+            )
+            .expr_as(age_band, Alias::new("age_band"))
+            .from(outcome_record::Entity)
+            .inner_join(
+                evaluation_submission::Entity,
+                Expr::col((
+                    evaluation_submission::Entity,
+                    evaluation_submission::Column::Id,
+                ))
+                .equals((outcome_record::Entity, R::SubmissionId)),
+            )
+            .inner_join(
+                enrolment::Entity,
+                Expr::col((enrolment::Entity, enrolment::Column::Id))
+                    .equals((outcome_record::Entity, R::EnrolmentId)),
+            )
+            .inner_join(
+                participant::Entity,
+                Expr::col((participant::Entity, participant::Column::Id))
+                    .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
+            )
+            .inner_join(
+                intervention::Entity,
+                Expr::col((intervention::Entity, intervention::Column::Id))
+                    .equals((enrolment::Entity, enrolment::Column::InterventionId)),
+            )
+            .inner_join(
+                indicator::Entity,
+                Expr::col((indicator::Entity, indicator::Column::Id))
+                    .equals((outcome_record::Entity, R::IndicatorId)),
+            )
+            .cond_where(self.filters(actor));
+        query
+    }
+
+    /// The caller's filters and the policy's, as one condition on the joined tables.
+    fn filters(&self, actor: &Actor) -> Condition {
+        let mut filters = Condition::all()
+            .add(R::IndicatorId.is_in(self.indicator_ids.iter().copied()))
+            .add(R::ObservedOn.lte(self.as_of))
+            .add(evaluation_submission::Column::Status.is_in(self.statuses()))
+            // Unreviewed evidence counts only where the caller may see the submission itself.
+            .add(policy::visible_submissions(actor))
+            .add(policy::visible_interventions(actor));
+        if let Some(from) = self.observed_from {
+            filters = filters.add(R::ObservedOn.gte(from));
+        }
+        if let Some(to) = self.observed_to {
+            filters = filters.add(R::ObservedOn.lte(to));
+        }
+        if !self.partnership_ids.is_empty() {
+            filters = filters.add(
+                intervention::Column::PartnershipId.is_in(self.partnership_ids.iter().copied()),
+            );
+        }
+        if !self.intervention_ids.is_empty() {
+            filters =
+                filters.add(intervention::Column::Id.is_in(self.intervention_ids.iter().copied()));
+        }
+        if !self.provider_ids.is_empty() {
+            filters = filters
+                .add(intervention::Column::ProviderId.is_in(self.provider_ids.iter().copied()));
+        }
+        if !self.area_codes.is_empty() {
+            filters =
+                filters.add(participant::Column::AreaCode.is_in(self.area_codes.iter().cloned()));
+        }
+        filters
+    }
+}
+
+/// The year and month of `outcome_records.observed_on`, as integers: SQLite stores dates as
+/// `YYYY-MM-DD` text, PostgreSQL as `date`. The text is constant, never input.
+fn date_parts(backend: DbBackend) -> (&'static str, &'static str) {
+    match backend {
+        DbBackend::Postgres => (
+            r#"CAST(EXTRACT(YEAR FROM "outcome_records"."observed_on") AS INTEGER)"#,
+            r#"CAST(EXTRACT(MONTH FROM "outcome_records"."observed_on") AS INTEGER)"#,
+        ),
+        _ => (
+            r#"CAST(SUBSTR("outcome_records"."observed_on", 1, 4) AS INTEGER)"#,
+            r#"CAST(SUBSTR("outcome_records"."observed_on", 6, 2) AS INTEGER)"#,
+        ),
+    }
+}
