@@ -278,4 +278,60 @@ on_both_databases!(
     stale_versions_bad_dates_and_duplicate_members_are_refused,
     viewers_and_providers_cannot_create_partnerships,
     overdue_reviews_are_a_filter,
+    an_ended_partnership_takes_no_new_work,
 );
+
+async fn an_ended_partnership_takes_no_new_work(app: TestApp) {
+    let caseload = app.caseload(&[]).await;
+    let commissioner = &caseload.commissioner;
+    let version = app
+        .gql_ok(
+            &commissioner.token,
+            PARTNERSHIP,
+            json!({ "id": caseload.partnership }),
+        )
+        .await["partnership"]["version"]
+        .clone();
+    app.gql_ok(
+        &commissioner.token,
+        UPDATE,
+        json!({ "input": { "id": caseload.partnership, "expectedVersion": version, "status": "ENDED", "endDate": "2026-11-30" } }),
+    )
+    .await;
+    let before = (
+        app.count("agreements").await,
+        app.count("targets").await,
+        app.count("interventions").await,
+    );
+    let attempts = [
+        (
+            "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
+            json!({ "partnershipId": caseload.partnership, "kind": "PARTNERSHIP_AGREEMENT", "title": "Aims",
+                "body": "Who does what.", "effectiveFrom": "2026-12-01", "reviewDue": "2027-12-01" }),
+        ),
+        (
+            "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
+            json!({ "partnershipId": caseload.partnership, "indicatorId": caseload.indicator("CONFIDENCE"),
+                "title": "Confidence", "aggregation": "MEAN_CHANGE", "baselineValue": 0,
+                "baselineDate": "2026-12-01", "targetValue": 2, "targetDate": "2027-07-01" }),
+        ),
+        (
+            "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
+            json!({ "partnershipId": caseload.partnership, "providerId": caseload.provider.organisation_id,
+                "name": "Another programme", "description": "More of the same.", "category": "MENTORING",
+                "areaCode": "S12000047", "startDate": "2026-12-01", "indicatorIds": [] }),
+        ),
+    ];
+    for (mutation, input) in attempts {
+        let body = app
+            .gql(&commissioner.token, mutation, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "INVALID_STATE", "{mutation}: {body:#}");
+    }
+    let after = (
+        app.count("agreements").await,
+        app.count("targets").await,
+        app.count("interventions").await,
+    );
+    assert_eq!(before, after, "nothing was written");
+}

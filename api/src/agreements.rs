@@ -32,7 +32,7 @@ use crate::{
     error::{ApiError, ApiResult, UniqueField},
     graphql::{db_and_actor, parse_id, request, scalars::Date},
     organisations::Organisation,
-    partnerships::{Partnership, lock_partnership, role_for},
+    partnerships::{Partnership, lock_open_partnership, role_for},
     policy,
     users::User,
     validation,
@@ -323,7 +323,7 @@ pub async fn create(
 
     let txn = begin_write(db).await?;
     policy::may_draft_agreement(policy::role_in_partnership(&txn, actor, partnership_id).await?)?;
-    lock_partnership(&txn, partnership_id).await?;
+    lock_open_partnership(&txn, partnership_id).await?;
     let latest: Option<i32> = agreement::Entity::find()
         .select_only()
         .column_as(agreement::Column::DocumentVersion.max(), "latest")

@@ -34,7 +34,7 @@ use crate::{
     },
     indicators::Indicator,
     organisations::Organisation,
-    partnerships::Partnership,
+    partnerships::{Partnership, lock_open_partnership},
     policy, validation,
 };
 
@@ -423,6 +423,7 @@ async fn create(
     let txn = begin_write(db).await?;
     let role = policy::role_in_partnership(&txn, actor, partnership_id).await?;
     policy::may_manage_intervention(actor, role, provider_id)?;
+    lock_open_partnership(&txn, partnership_id).await?;
     active_provider_member(&txn, partnership_id, provider_id).await?;
     let area_code = validation::known_area(&txn, &input.area_code, "input.areaCode").await?;
     let indicator_ids = indicator_set(&txn, &input.indicator_ids).await?;

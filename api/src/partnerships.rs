@@ -541,6 +541,24 @@ pub(crate) async fn role_for(
         })
 }
 
+/// Locks the partnership row for new work in it (an agreement, a target, an intervention) and
+/// refuses the work if the partnership has ENDED: what an ended partnership agreed and delivered
+/// is a closed record.
+pub(crate) async fn lock_open_partnership(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> ApiResult<partnership::Model> {
+    let partnership = lock_partnership(conn, id).await?;
+    if partnership.status == PartnershipStatus::Ended {
+        return Err(ApiError::InvalidState(
+            "the partnership has ENDED: its agreements, targets and interventions are a closed \
+             record; set its status back to ACTIVE or UNDER_REVIEW first if the work continues"
+                .into(),
+        ));
+    }
+    Ok(partnership)
+}
+
 /// Locks the partnership row until the transaction ends (SELECT … FOR UPDATE on PostgreSQL;
 /// SQLite's BEGIN IMMEDIATE already serialises writers), so changes that depend on the whole
 /// set of its members or agreement versions (the last commissioner, the next version number)

@@ -25,7 +25,7 @@ use crate::{
     graphql::{db_and_actor, parse_id, request, scalars::Date},
     indicators::Indicator,
     measures,
-    partnerships::{Partnership, role_for},
+    partnerships::{Partnership, lock_open_partnership, role_for},
     policy, validation,
 };
 
@@ -338,6 +338,7 @@ pub async fn create(
     let title = validation::text(&input.title, "input.title", TITLE_MAX_CHARS)?;
     let txn = begin_write(db).await?;
     policy::may_manage_targets(policy::role_in_partnership(&txn, actor, partnership_id).await?)?;
+    lock_open_partnership(&txn, partnership_id).await?;
     let indicator = known_indicator(&txn, &input.indicator_id, "input.indicatorId").await?;
     let values = Values {
         aggregation: input.aggregation,
