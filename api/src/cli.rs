@@ -1,11 +1,11 @@
-//! The command line: `serve` (default), `migrate`, `schema`, `token` and `admin create`.
+//! The command line: `serve` (default), `migrate`, `schema`, `token`, `admin create` and `seed`.
 
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use entity::enums::{OrganisationKind, Sector, UserRole};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
     Application,
@@ -13,6 +13,7 @@ use crate::{
     config::{Config, LogFormat},
     db,
     organisations::{self, CreateOrganisationInput},
+    seed::{self, Scale},
     users::{self, CreateUserInput},
 };
 
@@ -34,7 +35,13 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply pending migrations, then serve the API (the default).
-    Serve,
+    Serve {
+        /// Fill an empty database with the invented demo dataset (or reuse the demo loaded
+        /// there before) and print a token for each kind of user. Implies --dev, so without
+        /// JWT_SECRET the tokens are signed with the public development secret.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the GraphQL schema (SDL).
@@ -51,6 +58,18 @@ enum Command {
     /// Bootstrap commands for operators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty database with a generated, realistic dataset (the same scale always gives
+    /// the same data), for benchmarks and trials. Prints progress.
+    Seed {
+        /// Size relative to national scale for Scotland: 1 is about 100 partnerships, 50,000
+        /// young people and 1,000,000 outcome records; fractions such as 0.01 work.
+        #[arg(long, required_unless_present = "demo", conflicts_with = "demo")]
+        scale: Option<Scale>,
+        /// Load the demo dataset instead, as `serve --demo` does without serving, and print its
+        /// users' tokens. Implies --dev.
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -78,17 +97,21 @@ enum AdminCommand {
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 pub async fn run(cli: Cli) -> CliResult {
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
     // The schema is a property of the code, so printing it needs no configuration.
     if let Command::Schema = command {
         print!("{}", crate::graphql::sdl());
         return Ok(());
     }
-    let config = Config::from_env(cli.dev)?;
+    let demo = matches!(
+        command,
+        Command::Serve { demo: true } | Command::Seed { demo: true, .. }
+    );
+    let config = Config::from_env(cli.dev || demo)?;
     init_tracing(config.log_format);
     match command {
         Command::Schema => Ok(()),
-        Command::Serve => serve(config).await,
+        Command::Serve { demo } => serve(config, demo).await,
         Command::Migrate => {
             let db = db::connect(&config.database_url, config.database_max_connections).await?;
             Migrator::up(&db, None).await?;
@@ -113,10 +136,25 @@ pub async fn run(cli: Cli) -> CliResult {
             area,
             ttl,
         }) => create_first_admin(&config, &email, &name, &organisation, &area, ttl).await,
+        Command::Seed { demo: true, .. } => {
+            let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            let (demo, issuer) = prepare_demo(&config, &db).await?;
+            // Not served yet: the URL is where `serve` will listen.
+            let url = format!("http://{}/graphql", config.bind_addr);
+            print!("{}", demo.welcome(&issuer, &url, false)?);
+            Ok(())
+        }
+        Command::Seed { scale, .. } => {
+            let scale = scale.ok_or("give --scale N or --demo")?;
+            let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            Migrator::up(&db, None).await?;
+            seed::run(&db, scale, &mut |line| println!("{line}")).await?;
+            Ok(())
+        }
     }
 }
 
-async fn serve(config: Config) -> CliResult {
+async fn serve(config: Config, demo: bool) -> CliResult {
     if config.uses_development_secret() {
         tracing::warn!(
             "JWT_SECRET is not set: using the public development secret, so anyone can forge \
@@ -125,13 +163,34 @@ async fn serve(config: Config) -> CliResult {
     }
     let bind_addr = config.bind_addr;
     let graphiql = config.graphiql;
-    let app = Application::build(config).await?;
+    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    // The demo is in place before the listener opens, so nobody sees a half-filled database.
+    let demo = if demo {
+        Some(prepare_demo(&config, &db).await?)
+    } else {
+        None
+    };
+    let app = Application::build_with_db(config, db).await?;
     tracing::info!(%bind_addr, port = app.port(), "serving /graphql");
-    if graphiql {
-        println!("GraphiQL: http://{}:{}/graphql", bind_addr.ip(), app.port());
+    let url = format!("http://{}:{}/graphql", bind_addr.ip(), app.port());
+    match demo {
+        Some((demo, issuer)) => print!("{}", demo.welcome(&issuer, &url, graphiql)?),
+        None if graphiql => println!("GraphiQL: {url}"),
+        None => {}
     }
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Loads the demo into `db` (or finds it there), with the issuer of its users' tokens. The issuer
+/// comes first, so that under an identity provider's keys nothing is loaded in vain.
+async fn prepare_demo(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> Result<(crate::demo::Demo, TokenIssuer), Box<dyn std::error::Error>> {
+    let issuer = TokenIssuer::new(&config.jwt)?;
+    Migrator::up(db, None).await?;
+    Ok((crate::demo::prepare(db, &config.limits).await?, issuer))
 }
 
 async fn create_first_admin(
