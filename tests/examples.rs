@@ -8,7 +8,7 @@
 use std::{collections::HashMap, fs, path::PathBuf};
 
 use api::{
-    auth::TokenIssuer,
+    access::auth::TokenIssuer,
     demo::{self, Demo, DemoError},
 };
 use serde_json::{Value, json};

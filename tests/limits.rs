@@ -113,7 +113,7 @@ async fn operations_past_the_timeout_are_cancelled(app: TestApp) {
     let admin = app.admin().await;
     let before = app.count("organisations").await;
     // Another writer holds the lock the mutation needs, so no timeout is long enough for it.
-    let lock = api::db::begin_write(&app.db).await.unwrap();
+    let lock = api::platform::db::begin_write(&app.db).await.unwrap();
     if app.db.get_database_backend() == DbBackend::Postgres {
         lock.execute_unprepared("LOCK TABLE organisations IN EXCLUSIVE MODE")
             .await

@@ -576,7 +576,7 @@ fn rows() -> Vec<Row> {
 
 /// The root fields of `type Query` and `type Mutation` in the SDL.
 fn schema_operations() -> BTreeSet<String> {
-    let sdl = api::graphql::sdl();
+    let sdl = api::server::schema::sdl();
     let mut operations = BTreeSet::new();
     for root in ["type Query {", "type Mutation {"] {
         let block = sdl

@@ -9,7 +9,7 @@ fn schema_graphql_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
     let committed =
         std::fs::read_to_string(path).expect("schema.graphql exists at the repository root");
-    let current = api::graphql::sdl();
+    let current = api::server::schema::sdl();
     assert!(
         committed == current,
         "schema.graphql is out of date: run `cargo run -p api -- schema > schema.graphql` and review the diff"

@@ -9,12 +9,16 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 
 use crate::{
     Application,
-    auth::{TokenIssuer, parse_ttl},
-    config::{Config, LogFormat},
-    db,
-    organisations::{self, CreateOrganisationInput},
+    access::auth::{TokenIssuer, parse_ttl},
+    directory::{
+        organisations::{self, CreateOrganisationInput},
+        users::{self, CreateUserInput},
+    },
+    platform::{
+        config::{Config, LogFormat},
+        db,
+    },
     seed::{self, Scale},
-    users::{self, CreateUserInput},
 };
 
 #[derive(Parser)]
@@ -100,7 +104,7 @@ pub async fn run(cli: Cli) -> CliResult {
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     // The schema is a property of the code, so printing it needs no configuration.
     if let Command::Schema = command {
-        print!("{}", crate::graphql::sdl());
+        print!("{}", crate::server::schema::sdl());
         return Ok(());
     }
     let demo = matches!(

@@ -1,7 +1,7 @@
 //! Actors and organisations for tests, created through the same service functions the command
 //! line's bootstrap uses, so each test starts from the API's own rules.
 
-use api::{
+use api::directory::{
     organisations::{self, CreateOrganisationInput},
     users::{self, CreateUserInput},
 };

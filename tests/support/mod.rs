@@ -17,7 +17,7 @@ use std::{
     time::Duration,
 };
 
-use api::{Application, auth::TokenIssuer, config::Config};
+use api::{Application, access::auth::TokenIssuer, platform::config::Config};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -168,7 +168,7 @@ impl TestApp {
         let config = test_config(url, extra);
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&statements);
-        let db = api::db::connect_with(url, Some(4), move |db| {
+        let db = api::platform::db::connect_with(url, Some(4), move |db| {
             db.set_metric_callback(move |_| {
                 counter.fetch_add(1, Ordering::Relaxed);
             });

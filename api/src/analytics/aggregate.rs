@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 use uuid::Uuid;
 
 use super::scope::Scope;
-use crate::auth::Actor;
+use crate::access::auth::Actor;
 
 /// What cells can be grouped by: the §6.2 dimensions, plus the partnership and indicator that
 /// target progress (§6.3) groups by internally.

@@ -23,10 +23,10 @@ use super::{
     exempt,
 };
 use crate::{
-    areas::Area,
-    error::ApiError,
+    access::policy,
+    directory::areas::Area,
     graphql::{db_and_actor, disclosure as disclosure_settings, scalars::Date},
-    policy,
+    platform::error::ApiError,
 };
 
 #[derive(InputObject, Default)]

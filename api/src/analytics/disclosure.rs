@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::aggregate::Key;
-use crate::config::Disclosure;
+use crate::platform::config::Disclosure;
 
 /// How one response is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::scope::PHASE_RANKS;
 use crate::{
+    directory::indicators::Indicator,
+    evidence::outcome_records::OutcomeRecord,
     graphql::{request, scalars::Date},
-    indicators::Indicator,
-    outcome_records::OutcomeRecord,
 };
 
 /// One indicator's measurements of one enrolment: the baseline, every later value in date

@@ -15,6 +15,7 @@ pub mod journey;
 pub mod outcomes;
 pub mod progress;
 pub mod scope;
+pub mod summary;
 
 use async_graphql::{Context, MergedObject};
 use chrono::{NaiveDate, Utc};
@@ -37,5 +38,8 @@ pub fn as_of_or_today(as_of: Option<Date>) -> NaiveDate {
 /// Whether the caller sees aggregates of these young people without disclosure control.
 fn exempt(ctx: &Context<'_>, hidden: i64) -> async_graphql::Result<bool> {
     let actor = &crate::graphql::request(ctx)?.actor;
-    Ok(crate::policy::sees_every_aggregate(actor, hidden == 0))
+    Ok(crate::access::policy::sees_every_aggregate(
+        actor,
+        hidden == 0,
+    ))
 }

@@ -20,13 +20,11 @@ use super::{
     scope::Scope,
 };
 use crate::{
-    areas::Area,
-    error::{ApiError, ApiResult},
+    access::policy,
+    delivery::interventions::Intervention,
+    directory::{areas::Area, indicators::Indicator, organisations::Organisation},
     graphql::{db_and_actor, disclosure as disclosure_settings, parse_id, request, scalars::Date},
-    indicators::Indicator,
-    interventions::Intervention,
-    organisations::Organisation,
-    policy,
+    platform::error::{ApiError, ApiResult},
 };
 
 /// At most this many ids or codes in one filter list: a dashboard names a handful, and the list

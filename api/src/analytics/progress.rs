@@ -21,16 +21,15 @@ use super::{
     scope::Scope,
 };
 use crate::{
-    auth::Actor,
-    error::ApiError,
+    access::{auth::Actor, policy},
     graphql::{
         db_and_actor, disclosure as disclosure_settings,
         loaders::{LoadError, load_error},
         parse_id, request,
         scalars::Date,
     },
-    policy,
-    targets::Target,
+    partnership::targets::Target,
+    platform::error::ApiError,
 };
 
 /// Where a target stands on a day.

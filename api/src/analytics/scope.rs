@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{auth::Actor, policy};
+use crate::access::{auth::Actor, policy};
 
 use outcome_record::Column as R;
 

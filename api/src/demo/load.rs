@@ -19,11 +19,14 @@ use super::{
     },
 };
 use crate::{
-    auth::Actor,
-    config::{Disclosure, Limits},
-    graphql::{self, ApiSchema, RequestContext},
-    organisations::{self, CreateOrganisationInput},
-    users::{self, CreateUserInput},
+    access::auth::Actor,
+    directory::{
+        organisations::{self, CreateOrganisationInput},
+        users::{self, CreateUserInput},
+    },
+    graphql::RequestContext,
+    platform::config::{Disclosure, Limits},
+    server::schema::{self, ApiSchema},
 };
 
 /// An entity a mutation created or changed.
@@ -96,7 +99,7 @@ impl<'a> Loader<'a> {
         )]);
         Ok(Self {
             db,
-            schema: graphql::build_schema(Some(db.clone()), limits, Disclosure::default(), false),
+            schema: schema::build_schema(Some(db.clone()), limits, Disclosure::default(), false),
             max_batch_rows: limits.max_batch_rows,
             actors,
             organisations: HashMap::from([(DEMO_TEAM, team.id)]),

@@ -22,7 +22,11 @@ use entity::enums::UserRole;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
-use crate::{auth::TokenIssuer, config::Limits, error::ApiError, users};
+use crate::{
+    access::auth::TokenIssuer,
+    directory::users,
+    platform::{config::Limits, error::ApiError},
+};
 use story::{ADMIN, PRINTED};
 
 /// How long the printed tokens live: a working day and then some. Restarting `serve --demo`

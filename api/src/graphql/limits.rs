@@ -18,7 +18,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
 };
 
-use crate::config::Limits;
+use crate::platform::config::Limits;
 
 /// The extension that applies [`Limits::max_aliases`] and explains the engine's refusals.
 pub struct RequestLimits {

@@ -18,10 +18,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::Actor,
-    error::ApiError,
-    interventions::InterventionIndicatorsLoader,
-    policy::{self, PartnershipRole},
+    access::{
+        auth::Actor,
+        policy::{self, PartnershipRole},
+    },
+    delivery::interventions::InterventionIndicatorsLoader,
+    platform::error::ApiError,
 };
 
 /// Loader errors must be `Clone`; the GraphQL error is, and it has already been logged.
@@ -176,15 +178,16 @@ pub struct Loaders {
     pub targets: DataLoader<ChildrenLoader<target::Entity>>,
     pub indicators: DataLoader<ByIdLoader<indicator::Entity>>,
     pub intervention_submissions: DataLoader<ChildrenLoader<evaluation_submission::Entity>>,
-    pub partnership_submissions: DataLoader<crate::submissions::PartnershipSubmissionsLoader>,
+    pub partnership_submissions:
+        DataLoader<crate::evidence::submissions::PartnershipSubmissionsLoader>,
     pub submission_stories: DataLoader<ChildrenLoader<story::Entity>>,
     pub submission_comments: DataLoader<ChildrenLoader<review_comment::Entity>>,
-    pub submission_records: DataLoader<crate::outcome_records::SubmissionRecordsLoader>,
-    pub submission_summaries: DataLoader<crate::summary::SubmissionSummaryLoader>,
+    pub submission_records: DataLoader<crate::evidence::outcome_records::SubmissionRecordsLoader>,
+    pub submission_summaries: DataLoader<crate::analytics::summary::SubmissionSummaryLoader>,
     pub enrolments: DataLoader<ByIdLoader<enrolment::Entity>>,
     pub enrolment_records: DataLoader<ChildrenLoader<outcome_record::Entity>>,
     pub target_counts: DataLoader<crate::analytics::progress::TargetCountsLoader>,
-    pub access_logs: DataLoader<crate::participants::AccessLogLoader>,
+    pub access_logs: DataLoader<crate::delivery::participants::AccessLogLoader>,
 }
 
 impl Loaders {
@@ -273,7 +276,7 @@ impl Loaders {
                 |row| row.intervention_id,
             ),
             partnership_submissions: DataLoader::new(
-                crate::submissions::PartnershipSubmissionsLoader {
+                crate::evidence::submissions::PartnershipSubmissionsLoader {
                     db: db.clone(),
                     filter: policy::visible_submissions(actor),
                 },
@@ -294,14 +297,14 @@ impl Loaders {
                 |row| row.submission_id,
             ),
             submission_records: DataLoader::new(
-                crate::outcome_records::SubmissionRecordsLoader {
+                crate::evidence::outcome_records::SubmissionRecordsLoader {
                     db: db.clone(),
                     filter: policy::visible_outcome_records(actor),
                 },
                 tokio::spawn,
             ),
             submission_summaries: DataLoader::new(
-                crate::summary::SubmissionSummaryLoader(db.clone()),
+                crate::analytics::summary::SubmissionSummaryLoader(db.clone()),
                 tokio::spawn,
             ),
             enrolments: ByIdLoader::<enrolment::Entity>::new(
@@ -325,7 +328,7 @@ impl Loaders {
                 tokio::spawn,
             ),
             access_logs: DataLoader::new(
-                crate::participants::AccessLogLoader(db.clone()),
+                crate::delivery::participants::AccessLogLoader(db.clone()),
                 tokio::spawn,
             ),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),

@@ -38,7 +38,7 @@ use sea_orm::{
     IntoActiveModel, Iterable, PaginatorTrait, QueryOrder,
 };
 
-use crate::db::begin_write;
+use crate::platform::db::begin_write;
 use rng::Rng;
 use world::{Reference, World};
 

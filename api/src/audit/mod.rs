@@ -1,0 +1,213 @@
+//! The append-only audit trail (DESIGN §3.16).
+//!
+//! Every mutation records what it changed through [`record`], on the same connection (the open
+//! transaction) as the change itself, so a change and its audit event commit or vanish together.
+//! Nothing here updates or deletes an event.
+//!
+//! Reads of participant-level rows by anyone outside the owning provider are events too
+//! (`participant.read`): [`ParticipantReads`] collects them during a request and
+//! [`record_participant_reads`] writes them in one batch before the response leaves.
+
+use std::{
+    collections::BTreeSet,
+    sync::{Mutex, PoisonError},
+};
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait,
+    IdenStatic, Iterable, sea_query::sea_value_to_json_value,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::access::auth::Actor;
+
+pub mod schema;
+
+/// One change to record: what was done, to which entity, and what the new values are.
+pub struct Change {
+    action: &'static str,
+    entity_type: &'static str,
+    entity_id: String,
+    partnership_id: Option<Uuid>,
+    details: Value,
+}
+
+impl Change {
+    /// `action` is `entity.verb`, e.g. `partnership.update`.
+    pub fn new(action: &'static str, entity_type: &'static str, entity_id: impl ToString) -> Self {
+        Self {
+            action,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            partnership_id: None,
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    /// Ties the event to a partnership, so that partnership's commissioners can read it.
+    pub fn in_partnership(mut self, partnership_id: Uuid) -> Self {
+        self.partnership_id = Some(partnership_id);
+        self
+    }
+
+    /// Ties an event about evaluation evidence to the partnership only once its submission has
+    /// been handed over (`submitted_at` is set): a draft is the provider's alone, and its
+    /// commissioners must not learn of it even from the audit trail.
+    pub fn in_partnership_once_submitted(
+        self,
+        partnership_id: Uuid,
+        submitted_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        match submitted_at {
+            Some(_) => self.in_partnership(partnership_id),
+            None => self,
+        }
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Details listing every column `changes` sets, with its new value, named as the API names
+    /// the field (`areaCode`), so an update's event always says exactly what it changed.
+    pub fn changed_fields<A: ActiveModelTrait>(mut self, changes: &A) -> Self {
+        let mut details = serde_json::Map::new();
+        for column in <A::Entity as EntityTrait>::Column::iter() {
+            if let ActiveValue::Set(value) = changes.get(column) {
+                details.insert(camel_case(column.as_str()), sea_value_to_json_value(&value));
+            }
+        }
+        self.details = Value::Object(details);
+        self
+    }
+
+    /// Adds one entry to the details (for changes outside the entity's own columns).
+    pub fn with_detail(mut self, key: &str, value: Value) -> Self {
+        if let Value::Object(details) = &mut self.details {
+            details.insert(key.to_owned(), value);
+        }
+        self
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut camel = words.next().unwrap_or_default().to_owned();
+    for word in words {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            camel.extend(first.to_uppercase());
+            camel.push_str(chars.as_str());
+        }
+    }
+    camel
+}
+
+/// Appends the event. `actor` is `None` only for the command line's bootstrap.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    change: Change,
+) -> Result<(), DbErr> {
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        actor_id: Set(actor.map(|actor| actor.user_id)),
+        actor_organisation_id: Set(actor.map(|actor| actor.organisation_id)),
+        action: Set(change.action.to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        partnership_id: Set(change.partnership_id),
+        details: Set(change.details),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The participants whose rows one request has revealed to someone outside the owning
+/// provider. Shared by the request's resolvers and loaders.
+#[derive(Default)]
+pub struct ParticipantReads(Mutex<BTreeSet<Uuid>>);
+
+impl ParticipantReads {
+    pub fn record(&self, participant_ids: impl IntoIterator<Item = Uuid>) {
+        // A panic elsewhere cannot leave a half-inserted id set, so a poisoned lock is usable.
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(participant_ids);
+    }
+
+    pub fn take(&self) -> Vec<Uuid> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Writes one `participant.read` event per participant, all in one statement. `operation` is
+/// what the owning provider will see as the way their record was read.
+pub async fn record_participant_reads(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    participant_ids: &[Uuid],
+    operation: &str,
+) -> Result<(), DbErr> {
+    if participant_ids.is_empty() {
+        return Ok(());
+    }
+    let at = Utc::now();
+    audit_event::Entity::insert_many(participant_ids.iter().map(|participant_id| {
+        audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            at: Set(at),
+            actor_id: Set(Some(actor.user_id)),
+            actor_organisation_id: Set(Some(actor.organisation_id)),
+            action: Set(PARTICIPANT_READ.to_owned()),
+            entity_type: Set("participant".to_owned()),
+            entity_id: Set(participant_id.to_string()),
+            partnership_id: Set(None),
+            details: Set(serde_json::json!({ "operation": operation })),
+        }
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The action of an access-log event.
+pub const PARTICIPANT_READ: &str = "participant.read";
+
+#[cfg(test)]
+mod tests {
+    use entity::{enums::PartnershipStatus, partnership};
+
+    use super::*;
+
+    #[test]
+    fn an_update_event_lists_exactly_the_fields_it_set_as_the_api_names_them() {
+        let changes = partnership::ActiveModel {
+            status: Set(PartnershipStatus::Active),
+            review_interval_months: Set(6),
+            end_date: Set(None),
+            ..Default::default()
+        };
+        let change = Change::new("partnership.update", "partnership", Uuid::nil())
+            .changed_fields(&changes)
+            .with_detail("note", Value::from("kept"));
+        assert_eq!(
+            change.details,
+            serde_json::json!({
+                "status": "ACTIVE",
+                "reviewIntervalMonths": 6,
+                "endDate": null,
+                "note": "kept",
+            })
+        );
+    }
+}

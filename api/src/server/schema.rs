@@ -1,0 +1,97 @@
+//! Schema assembly: the query and mutation roots merged from every context's GraphQL face, and
+//! the limits and extensions every request runs under. No business rules live here.
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    analytics, audit,
+    delivery::{enrolments, interventions, participants},
+    directory::{areas, indicators, organisations, users},
+    evidence::{csv_import, outcome_records, reviews, stories, submissions},
+    graphql::{errors::InternalErrorReport, limits as request_limits},
+    partnership::{agreements, partnerships, targets},
+    platform::config::{Disclosure, Limits},
+};
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    users::UserQuery,
+    areas::AreaQuery,
+    indicators::IndicatorQuery,
+    organisations::OrganisationQuery,
+    partnerships::PartnershipQuery,
+    interventions::InterventionQuery,
+    participants::ParticipantQuery,
+    audit::schema::AuditQuery,
+    submissions::SubmissionQuery,
+    analytics::AnalyticsQuery,
+);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    organisations::OrganisationMutation,
+    users::UserMutation,
+    partnerships::PartnershipMutation,
+    agreements::AgreementMutation,
+    targets::TargetMutation,
+    interventions::InterventionMutation,
+    participants::ParticipantMutation,
+    enrolments::EnrolmentMutation,
+    submissions::SubmissionMutation,
+    stories::StoryMutation,
+    reviews::ReviewMutation,
+    outcome_records::OutcomeRecordMutation,
+    csv_import::CsvImportMutation,
+);
+
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema. `db` is `None` only when printing the SDL. Resolvers read the limits and
+/// the disclosure settings through [`crate::graphql::limits()`] and [`crate::graphql::disclosure`]. Every request is bounded in
+/// depth, complexity and aliases before it runs (see [`request_limits::RequestLimits`]), and the causes of
+/// its internal errors are logged when it ends ([`InternalErrorReport`]).
+pub fn build_schema(
+    db: Option<DatabaseConnection>,
+    limits: &Limits,
+    disclosure: Disclosure,
+    introspection: bool,
+) -> ApiSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(request_limits::RequestLimits::new(limits))
+    .extension(InternalErrorReport)
+    .data(limits.clone())
+    .data(disclosure);
+    if !introspection {
+        builder = builder
+            .disable_introspection()
+            .extension(request_limits::IntrospectionOff);
+    }
+    if let Some(db) = db {
+        builder = builder.data(db);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as `api schema` prints it and `schema.graphql` stores it.
+pub fn sdl() -> String {
+    let limits = Limits {
+        max_depth: usize::MAX,
+        max_complexity: usize::MAX,
+        max_aliases: usize::MAX,
+        request_timeout: std::time::Duration::MAX,
+        max_body_bytes: 0,
+        max_batch_rows: 0,
+        max_upload_bytes: 0,
+        max_csv_rows: 0,
+    };
+    build_schema(None, &limits, Disclosure::default(), true).sdl()
+}

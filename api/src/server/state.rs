@@ -1,0 +1,27 @@
+//! The application state every handler shares: one struct because each request needs all of
+//! it together (the pool, the schema, the token verifier, the limits and the metrics), and
+//! actix hands handlers one `web::Data`.
+
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    access::auth::TokenVerifier,
+    platform::{
+        config::{Limits, Secret},
+        metrics::Metrics,
+    },
+    server::schema::ApiSchema,
+};
+
+/// What every handler needs, shared across workers.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: ApiSchema,
+    pub verifier: TokenVerifier,
+    pub graphiql: bool,
+    /// Body and upload sizes and the timeout (the schema applies the others).
+    pub limits: Limits,
+    pub metrics: Metrics,
+    /// `METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
+    pub metrics_token: Option<Secret>,
+}
