@@ -20,9 +20,9 @@ use crate::{
 
 /// Loads the demo into the app's database, under the test configuration's limits.
 async fn load_demo(app: &TestApp) -> Result<Demo, DemoError> {
-    // Only the limits matter here; the URL is never connected to.
+    // Only the limits and the clock matter here; the URL is never connected to.
     let config = test_config("sqlite::memory:", &[]);
-    demo::prepare(&app.db, &config.limits).await
+    demo::prepare(&app.db, &config.limits, config.clock).await
 }
 
 /// The printed users' tokens, by the label an example's "Run as:" line uses (`commissioner`

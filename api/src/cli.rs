@@ -194,7 +194,10 @@ async fn prepare_demo(
 ) -> Result<(crate::demo::Demo, TokenIssuer), Box<dyn std::error::Error>> {
     let issuer = TokenIssuer::new(&config.jwt)?;
     Migrator::up(db, None).await?;
-    Ok((crate::demo::prepare(db, &config.limits).await?, issuer))
+    Ok((
+        crate::demo::prepare(db, &config.limits, config.clock).await?,
+        issuer,
+    ))
 }
 
 async fn create_first_admin(

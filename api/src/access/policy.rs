@@ -76,6 +76,22 @@ pub fn visible_partnerships(actor: &Actor) -> Condition {
         .add(partnership::Column::Id.in_subquery(active_memberships_of(actor.organisation_id)))
 }
 
+/// The actor's role in the partnership that owns a thing, where not seeing the partnership
+/// means not seeing the thing: NOT_FOUND names the thing, never the partnership.
+pub async fn role_for(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    partnership_id: Uuid,
+    entity: &'static str,
+) -> ApiResult<PartnershipRole> {
+    role_in_partnership(conn, actor, partnership_id)
+        .await
+        .map_err(|err| match err {
+            ApiError::NotFound { .. } => ApiError::NotFound { entity },
+            other => other,
+        })
+}
+
 /// The actor's effective role in a partnership, or NOT_FOUND if it does not exist for them.
 pub async fn role_in_partnership(
     db: &impl ConnectionTrait,

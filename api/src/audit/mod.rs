@@ -16,13 +16,20 @@ use std::{
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait,
-    IdenStatic, Iterable, sea_query::sea_value_to_json_value,
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    sea_query::sea_value_to_json_value,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::access::auth::Actor;
+use crate::{
+    access::auth::Actor,
+    platform::{
+        db::{Versioned, save_versioned},
+        error::{ApiError, ApiResult, UniqueField},
+    },
+};
 
 pub mod schema;
 
@@ -127,6 +134,83 @@ pub async fn record(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// The tail every versioned update shares: write `changes` to row `id` if it is still at
+/// `expected_version` (CONFLICT otherwise; `unique` names the input a duplicate value came
+/// from), record the event `describe` makes of the saved row and the fields set, and commit
+/// both together.
+pub async fn commit_update<E: Versioned>(
+    txn: DatabaseTransaction,
+    actor: &Actor,
+    edit: VersionedEdit<'_, E>,
+    describe: impl FnOnce(&E::Model, &E::ActiveModel) -> Change,
+) -> ApiResult<E::Model>
+where
+    E::Model: Sync,
+{
+    let changes = edit.changes.clone();
+    let model = save_versioned::<E>(
+        &txn,
+        edit.changes,
+        edit.id,
+        edit.expected_version,
+        edit.unique,
+    )
+    .await?;
+    record(&txn, Some(actor), describe(&model, &changes)).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The tail every delete shares: refuse a stale `expected_version` (none given: delete what is
+/// there), delete the row, record `change` and commit both together.
+pub async fn commit_delete<E: Versioned>(
+    txn: DatabaseTransaction,
+    actor: &Actor,
+    current: (Uuid, i32),
+    expected_version: Option<i32>,
+    change: Change,
+) -> ApiResult<()> {
+    let (id, version) = current;
+    if expected_version.is_some_and(|expected| expected != version) {
+        return Err(ApiError::stale_version(E::NAME));
+    }
+    E::delete_many()
+        .filter(E::id_column().eq(id))
+        .exec(&txn)
+        .await?;
+    record(&txn, Some(actor), change).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One optimistic-concurrency edit: the fields to set on row `id`, expected at
+/// `expected_version`.
+pub struct VersionedEdit<'a, E: Versioned> {
+    pub id: Uuid,
+    pub expected_version: i32,
+    pub changes: E::ActiveModel,
+    pub unique: Option<&'a UniqueField>,
+}
+
+impl<'a, E: Versioned> VersionedEdit<'a, E> {
+    pub fn new(id: Uuid, expected_version: i32, changes: E::ActiveModel) -> Self {
+        Self {
+            id,
+            expected_version,
+            changes,
+            unique: None,
+        }
+    }
+
+    /// For entities with a unique column: the input a duplicate value came from.
+    pub fn unique(self, unique: &'a UniqueField) -> Self {
+        Self {
+            unique: Some(unique),
+            ..self
+        }
+    }
 }
 
 /// The participants whose rows one request has revealed to someone outside the owning

@@ -26,13 +26,14 @@ use crate::{
     directory::{areas::Area, indicators::Indicator, organisations::Organisation},
     graphql::{
         db_and_actor,
-        loaders::{LoadError, load_by_id, load_grouped},
+        loaders::{LoadError, load_error},
         parse_id, request,
         scalars::Date,
     },
     partnership::partnerships::{Partnership, lock_open_partnership},
     platform::{
         db::{begin_write, save_versioned},
+        db::{load_by_id, load_grouped},
         error::{ApiError, ApiResult},
         validation,
     },
@@ -271,7 +272,8 @@ impl Loader<Uuid> for InterventionIndicatorsLoader {
             ids,
             |link| link.intervention_id,
         )
-        .await?;
+        .await
+        .map_err(load_error)?;
         let indicator_ids: Vec<Uuid> = links
             .values()
             .flatten()
@@ -284,7 +286,8 @@ impl Loader<Uuid> for InterventionIndicatorsLoader {
             Condition::all(),
             |row| row.id,
         )
-        .await?;
+        .await
+        .map_err(load_error)?;
         Ok(links
             .into_iter()
             .map(|(intervention_id, links)| {
@@ -415,8 +418,8 @@ async fn create(
 ) -> ApiResult<intervention::Model> {
     let partnership_id = parse_id(&input.partnership_id, "input.partnershipId")?;
     let provider_id = parse_id(&input.provider_id, "input.providerId")?;
-    let name = validation::text(&input.name, "input.name", 200)?;
-    let description = validation::text(&input.description, "input.description", 10_000)?;
+    let name = validation::name(&input.name, "input.name")?;
+    let description = validation::long_text(&input.description, "input.description")?;
     dates_in_order(input.start_date.0, input.end_date.map(|date| date.0))?;
     let capacity = input.capacity.map(capacity).transpose()?;
 
@@ -476,11 +479,11 @@ async fn update(
 
     let mut changes = intervention::ActiveModel::default();
     if let Some(name) = &input.name {
-        let name = validation::text(name, "input.name", 200)?;
+        let name = validation::name(name, "input.name")?;
         changes.name = Set(name);
     }
     if let Some(description) = &input.description {
-        let description = validation::text(description, "input.description", 10_000)?;
+        let description = validation::long_text(description, "input.description")?;
         changes.description = Set(description);
     }
     if let Some(category) = input.category {

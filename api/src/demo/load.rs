@@ -25,7 +25,10 @@ use crate::{
         users::{self, CreateUserInput},
     },
     graphql::RequestContext,
-    platform::config::{Disclosure, Limits},
+    platform::{
+        clock::Clock,
+        config::{Disclosure, Limits},
+    },
     server::schema::{self, ApiSchema},
 };
 
@@ -53,9 +56,13 @@ struct Loader<'a> {
 }
 
 /// Writes the whole demo into an empty, migrated database.
-pub(super) async fn load(db: &DatabaseConnection, limits: &Limits) -> Result<Counts, DemoError> {
+pub(super) async fn load(
+    db: &DatabaseConnection,
+    limits: &Limits,
+    clock: Clock,
+) -> Result<Counts, DemoError> {
     tracing::info!("loading the demo dataset");
-    let mut loader = Loader::bootstrap(db, limits).await?;
+    let mut loader = Loader::bootstrap(db, limits, clock).await?;
     loader.cast().await?;
     for (number, plan) in PARTNERSHIPS.iter().enumerate() {
         loader.partnership(number, plan).await?;
@@ -65,7 +72,11 @@ pub(super) async fn load(db: &DatabaseConnection, limits: &Limits) -> Result<Cou
 
 impl<'a> Loader<'a> {
     /// Creates the demo team and its admin, as `api admin create` bootstraps an empty database.
-    async fn bootstrap(db: &'a DatabaseConnection, limits: &Limits) -> Result<Self, DemoError> {
+    async fn bootstrap(
+        db: &'a DatabaseConnection,
+        limits: &Limits,
+        clock: Clock,
+    ) -> Result<Self, DemoError> {
         let team = organisations::create(
             db,
             None,
@@ -99,7 +110,13 @@ impl<'a> Loader<'a> {
         )]);
         Ok(Self {
             db,
-            schema: schema::build_schema(Some(db.clone()), limits, Disclosure::default(), false),
+            schema: schema::build_schema(
+                Some(db.clone()),
+                limits,
+                Disclosure::default(),
+                false,
+                clock,
+            ),
             max_batch_rows: limits.max_batch_rows,
             actors,
             organisations: HashMap::from([(DEMO_TEAM, team.id)]),

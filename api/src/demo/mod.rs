@@ -25,7 +25,7 @@ use uuid::Uuid;
 use crate::{
     access::auth::TokenIssuer,
     directory::users,
-    platform::{config::Limits, error::ApiError},
+    platform::{clock::Clock, config::Limits, error::ApiError},
 };
 use story::{ADMIN, PRINTED};
 
@@ -84,9 +84,13 @@ pub struct Login {
 
 /// Loads the demo into an empty (migrated) database, or finds the demo loaded earlier; refuses
 /// a database that holds anything else. Batches of outcome records stay within `limits`.
-pub async fn prepare(db: &DatabaseConnection, limits: &Limits) -> Result<Demo, DemoError> {
+pub async fn prepare(
+    db: &DatabaseConnection,
+    limits: &Limits,
+    clock: Clock,
+) -> Result<Demo, DemoError> {
     let loaded = if entity::user::Entity::find().count(db).await? == 0 {
-        Some(load::load(db, limits).await?)
+        Some(load::load(db, limits, clock).await?)
     } else if users::find_by_email(db, ADMIN.email).await?.is_some() {
         None
     } else {

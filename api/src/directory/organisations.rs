@@ -205,7 +205,7 @@ pub async fn create(
     if let Some(actor) = actor {
         policy::require_admin(actor, "create organisations")?;
     }
-    let name = validation::text(&input.name, "input.name", 200)?;
+    let name = validation::name(&input.name, "input.name")?;
     let charity_number = input
         .charity_number
         .as_deref()
@@ -250,7 +250,7 @@ async fn update(
     let id = parse_id(&input.id, "input.id")?;
     let mut changes = organisation::ActiveModel::default();
     if let Some(name) = &input.name {
-        let name = validation::text(name, "input.name", 200)?;
+        let name = validation::name(name, "input.name")?;
         changes.name = Set(name);
     }
     if let Some(kind) = input.kind {

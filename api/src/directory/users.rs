@@ -212,7 +212,7 @@ pub async fn create(
         policy::require_admin(actor, "create users")?;
     }
     let email = validation::email(&input.email, "input.email")?;
-    let display_name = validation::text(&input.display_name, "input.displayName", 200)?;
+    let display_name = validation::name(&input.display_name, "input.displayName")?;
     let organisation_id = parse_id(&input.organisation_id, "input.organisationId")?;
     let txn = begin_write(db).await?;
     validation::known_organisation(&txn, organisation_id, "input.organisationId").await?;
@@ -265,7 +265,7 @@ async fn update(
         changes.email = Set(email);
     }
     if let Some(display_name) = &input.display_name {
-        let display_name = validation::text(display_name, "input.displayName", 200)?;
+        let display_name = validation::name(display_name, "input.displayName")?;
         changes.display_name = Set(display_name);
     }
     if let Some(role) = input.role {

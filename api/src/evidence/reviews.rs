@@ -27,7 +27,6 @@ use crate::{
     directory::users::User,
     evidence::submissions::{self, EvaluationSubmission},
     graphql::{db_and_actor, parse_id, request},
-    partnership::partnerships::role_for,
     platform::{
         db::{begin_write, save_versioned},
         error::{ApiError, ApiResult},
@@ -165,7 +164,7 @@ pub async fn review(
     let txn = begin_write(db).await?;
     let (current, intervention) = submissions::lock_visible(&txn, actor, id).await?;
     policy::may_review_submission(
-        role_for(&txn, actor, intervention.partnership_id, "submission").await?,
+        policy::role_for(&txn, actor, intervention.partnership_id, "submission").await?,
     )?;
     let next = status_after(current.status, input.decision)?;
     let now = Utc::now();

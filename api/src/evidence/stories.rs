@@ -161,7 +161,6 @@ impl StoryMutation {
     }
 }
 
-const TITLE_MAX_CHARS: usize = 200;
 const BODY_MAX_CHARS: usize = 20_000;
 
 /// The tags without repeats, in SHANARRI order, as stored.
@@ -229,7 +228,7 @@ async fn add(
         .as_ref()
         .map(|id| parse_id(id, "input.enrolmentId"))
         .transpose()?;
-    let title = validation::text(&input.title, "input.title", TITLE_MAX_CHARS)?;
+    let title = validation::name(&input.title, "input.title")?;
     let body = validation::text(&input.body, "input.body", BODY_MAX_CHARS)?;
     let wellbeing = wellbeing_json(&input.wellbeing);
 
@@ -277,7 +276,7 @@ async fn update(
     let id = parse_id(&input.id, "input.id")?;
     let mut changes = story::ActiveModel::default();
     if let Some(title) = &input.title {
-        changes.title = Set(validation::text(title, "input.title", TITLE_MAX_CHARS)?);
+        changes.title = Set(validation::name(title, "input.title")?);
     }
     if let Some(body) = &input.body {
         changes.body = Set(validation::text(body, "input.body", BODY_MAX_CHARS)?);

@@ -13,6 +13,7 @@ use crate::{
     audit::ParticipantReads,
     graphql::loaders::Loaders,
     platform::{
+        clock::Clock,
         config::{Disclosure, Limits},
         error::{ApiError, ApiResult},
     },
@@ -67,6 +68,13 @@ pub fn disclosure(ctx: &Context<'_>) -> ApiResult<Disclosure> {
     ctx.data::<Disclosure>()
         .copied()
         .map_err(|_| ApiError::internal("schema built without its disclosure settings"))
+}
+
+/// The application clock: "today" for every rule that depends on it.
+pub fn clock(ctx: &Context<'_>) -> ApiResult<Clock> {
+    ctx.data::<Clock>()
+        .copied()
+        .map_err(|_| ApiError::internal("schema built without its clock"))
 }
 
 /// Shorthand for the two things almost every resolver needs.

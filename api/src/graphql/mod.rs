@@ -9,6 +9,6 @@ pub mod pagination;
 pub mod scalars;
 
 pub use context::{
-    RequestContext, add_missing_error_codes, db, db_and_actor, disclosure, limits, parse_id,
+    RequestContext, add_missing_error_codes, clock, db, db_and_actor, disclosure, limits, parse_id,
     request,
 };

@@ -30,7 +30,7 @@ use crate::{
     audit::{self, Change},
     directory::{organisations::Organisation, users::User},
     graphql::{db_and_actor, parse_id, request, scalars::Date},
-    partnership::partnerships::{Partnership, lock_open_partnership, role_for},
+    partnership::partnerships::{Partnership, lock_open_partnership},
     platform::{
         db::{begin_write, save_versioned},
         error::{ApiError, ApiResult, UniqueField},
@@ -261,7 +261,6 @@ impl AgreementMutation {
     }
 }
 
-const TITLE_MAX_CHARS: usize = 200;
 const BODY_MAX_CHARS: usize = 200_000;
 
 const ALREADY_SIGNED: UniqueField = UniqueField {
@@ -317,7 +316,7 @@ pub async fn create(
     input: CreateAgreementInput,
 ) -> ApiResult<agreement::Model> {
     let partnership_id = parse_id(&input.partnership_id, "input.partnershipId")?;
-    let title = validation::text(&input.title, "input.title", TITLE_MAX_CHARS)?;
+    let title = validation::name(&input.title, "input.title")?;
     let body = validation::text(&input.body, "input.body", BODY_MAX_CHARS)?;
     dates_in_order(input.effective_from.0, input.review_due.0)?;
 
@@ -400,7 +399,9 @@ pub async fn update(
     let id = parse_id(&input.id, "input.id")?;
     let txn = begin_write(db).await?;
     let current = lock_agreement(&txn, id).await?;
-    policy::may_draft_agreement(role_for(&txn, actor, current.partnership_id, "agreement").await?)?;
+    policy::may_draft_agreement(
+        policy::role_for(&txn, actor, current.partnership_id, "agreement").await?,
+    )?;
     if current.status != AgreementStatus::Draft {
         return Err(ApiError::InvalidState(format!(
             "this agreement is {}, and only a DRAFT can change: draft a new version with \
@@ -422,7 +423,7 @@ pub async fn update(
 
     let mut changes = agreement::ActiveModel::default();
     if let Some(title) = &input.title {
-        let title = validation::text(title, "input.title", TITLE_MAX_CHARS)?;
+        let title = validation::name(title, "input.title")?;
         changes.title = Set(title);
     }
     if let Some(body) = &input.body {
@@ -469,7 +470,7 @@ pub async fn sign(
     let agreement_id = parse_id(&input.agreement_id, "input.agreementId")?;
     let txn = begin_write(db).await?;
     let current = lock_agreement(&txn, agreement_id).await?;
-    role_for(&txn, actor, current.partnership_id, "agreement").await?;
+    policy::role_for(&txn, actor, current.partnership_id, "agreement").await?;
     let membership = partnership_member::Entity::find()
         .filter(partnership_member::Column::PartnershipId.eq(current.partnership_id))
         .filter(partnership_member::Column::OrganisationId.eq(actor.organisation_id))

@@ -530,22 +530,6 @@ pub async fn find_visible(
         })
 }
 
-/// The actor's role in the partnership that owns a thing, where not seeing the partnership
-/// means not seeing the thing: NOT_FOUND names the thing, never the partnership.
-pub(crate) async fn role_for(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    partnership_id: Uuid,
-    entity: &'static str,
-) -> ApiResult<PartnershipRole> {
-    policy::role_in_partnership(conn, actor, partnership_id)
-        .await
-        .map_err(|err| match err {
-            ApiError::NotFound { .. } => ApiError::NotFound { entity },
-            other => other,
-        })
-}
-
 /// Locks the partnership row for new work in it (an agreement, a target, an intervention) and
 /// refuses the work if the partnership has ENDED: what an ended partnership agreed and delivered
 /// is a closed record.
@@ -608,10 +592,10 @@ async fn create(
     input: CreatePartnershipInput,
 ) -> ApiResult<partnership::Model> {
     policy::may_create_partnership(actor)?;
-    let name = validation::text(&input.name, "input.name", 200)?;
-    let purpose = validation::text(&input.purpose, "input.purpose", 10_000)?;
+    let name = validation::name(&input.name, "input.name")?;
+    let purpose = validation::long_text(&input.purpose, "input.purpose")?;
     let responsibilities =
-        validation::text(&input.responsibilities, "input.responsibilities", 10_000)?;
+        validation::long_text(&input.responsibilities, "input.responsibilities")?;
     let interval = review_interval(input.review_interval_months)?;
     let start_date = input.start_date.0;
     let end_date = input.end_date.map(|date| date.0);
@@ -684,11 +668,11 @@ async fn update(
 
     let mut changes = partnership::ActiveModel::default();
     if let Some(name) = &input.name {
-        let name = validation::text(name, "input.name", 200)?;
+        let name = validation::name(name, "input.name")?;
         changes.name = Set(name);
     }
     if let Some(purpose) = &input.purpose {
-        let purpose = validation::text(purpose, "input.purpose", 10_000)?;
+        let purpose = validation::long_text(purpose, "input.purpose")?;
         changes.purpose = Set(purpose);
     }
     if let Some(kind) = input.kind {
@@ -750,7 +734,7 @@ async fn add_member(
     let partnership_id = parse_id(&input.partnership_id, "input.partnershipId")?;
     let organisation_id = parse_id(&input.organisation_id, "input.organisationId")?;
     let responsibilities =
-        validation::text(&input.responsibilities, "input.responsibilities", 10_000)?;
+        validation::long_text(&input.responsibilities, "input.responsibilities")?;
     let txn = begin_write(db).await?;
     policy::may_manage_partnership(
         policy::role_in_partnership(&txn, actor, partnership_id).await?,
@@ -840,7 +824,9 @@ async fn find_member_to_manage(
         .one(conn)
         .await?
         .ok_or(ApiError::NotFound { entity: ENTITY })?;
-    policy::may_manage_partnership(role_for(conn, actor, member.partnership_id, ENTITY).await?)?;
+    policy::may_manage_partnership(
+        policy::role_for(conn, actor, member.partnership_id, ENTITY).await?,
+    )?;
     lock_partnership(conn, member.partnership_id).await?;
     // Re-read under the lock: the row may have changed while we waited for it.
     partnership_member::Entity::find_by_id(id)
@@ -903,8 +889,7 @@ async fn update_member(
         changes.role = Set(role);
     }
     if let Some(responsibilities) = &input.responsibilities {
-        let responsibilities =
-            validation::text(responsibilities, "input.responsibilities", 10_000)?;
+        let responsibilities = validation::long_text(responsibilities, "input.responsibilities")?;
         changes.responsibilities = Set(responsibilities);
     }
     let model = save_versioned::<partnership_member::Entity>(
@@ -995,7 +980,7 @@ async fn record_review(
     input: RecordPartnershipReviewInput,
 ) -> ApiResult<partnership::Model> {
     let id = parse_id(&input.id, "input.id")?;
-    let notes = validation::text(&input.notes, "input.notes", 10_000)?;
+    let notes = validation::long_text(&input.notes, "input.notes")?;
     let reviewed_on = input.reviewed_on.map_or_else(today, |date| date.0);
     if reviewed_on > today() {
         return Err(ApiError::bad_input(

@@ -22,7 +22,7 @@ use crate::{
     audit::{self, Change},
     directory::{indicators::Indicator, measures},
     graphql::{db_and_actor, parse_id, request, scalars::Date},
-    partnership::partnerships::{Partnership, lock_open_partnership, role_for},
+    partnership::partnerships::{Partnership, lock_open_partnership},
     platform::{
         db::{begin_write, save_versioned},
         error::{ApiError, ApiResult},
@@ -229,8 +229,6 @@ impl TargetMutation {
     }
 }
 
-const TITLE_MAX_CHARS: usize = 200;
-
 /// The values of a target, as they will be stored, to check together.
 struct Values {
     aggregation: TargetAggregation,
@@ -336,7 +334,7 @@ pub async fn create(
     input: CreateTargetInput,
 ) -> ApiResult<target::Model> {
     let partnership_id = parse_id(&input.partnership_id, "input.partnershipId")?;
-    let title = validation::text(&input.title, "input.title", TITLE_MAX_CHARS)?;
+    let title = validation::name(&input.title, "input.title")?;
     let txn = begin_write(db).await?;
     policy::may_manage_targets(policy::role_in_partnership(&txn, actor, partnership_id).await?)?;
     lock_open_partnership(&txn, partnership_id).await?;
@@ -395,7 +393,9 @@ async fn find_for(
         .one(conn)
         .await?
         .ok_or(ApiError::NotFound { entity: "target" })?;
-    policy::may_manage_targets(role_for(conn, actor, current.partnership_id, "target").await?)?;
+    policy::may_manage_targets(
+        policy::role_for(conn, actor, current.partnership_id, "target").await?,
+    )?;
     Ok(current)
 }
 
@@ -417,7 +417,7 @@ pub async fn update(
 
     let mut changes = target::ActiveModel::default();
     if let Some(title) = &input.title {
-        let title = validation::text(title, "input.title", TITLE_MAX_CHARS)?;
+        let title = validation::name(title, "input.title")?;
         changes.title = Set(title);
     }
     let indicator = match &input.indicator_id {

@@ -7,11 +7,14 @@
 use std::{env, ffi::OsStr, fmt, fs, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
 use actix_web::http::Uri;
+use chrono::NaiveDate;
 
 use jsonwebtoken::{
     Algorithm, DecodingKey,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk},
 };
+
+use crate::platform::clock::Clock;
 
 /// Where the service runs. Development mode exists so a newcomer can try the API in one command;
 /// it is chosen explicitly (`--dev` or `APP_ENV=development`), never by omission.
@@ -63,6 +66,11 @@ pub struct Config {
     /// the version), but operation names are chosen by clients and may say more than intended,
     /// so set a token or keep `/metrics` off the public route when the API faces the internet.
     pub metrics_token: Option<Secret>,
+    /// `CLOCK_TODAY` (YYYY-MM-DD): run as if today were this day (from noon UTC at start-up),
+    /// for demonstrations and tests whose dates must not depend on the calendar. Unset (the
+    /// default and the only sensible production setting): the system clock. Tokens are always
+    /// checked against the system clock.
+    pub clock: Clock,
 }
 
 /// A credential that must never reach a log: its `Debug` is redacted.
@@ -361,6 +369,10 @@ impl Config {
                 .transpose()?
                 .unwrap_or_default(),
             metrics_token: var("METRICS_TOKEN").map(metrics_token).transpose()?,
+            clock: var("CLOCK_TODAY")
+                .map(|value| parse::<NaiveDate>("CLOCK_TODAY", &value).map(Clock::starting_on))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 

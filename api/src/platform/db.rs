@@ -5,15 +5,16 @@
 //! foreign keys on (SQLite ignores them otherwise), and `BEGIN IMMEDIATE` for write transactions
 //! so two writers cannot both read and then deadlock on upgrade.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, DatabaseConnection,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectOptions, ConnectionTrait, DatabaseConnection,
     DatabaseConnectionType, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    QueryFilter, Select, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
+
 use uuid::Uuid;
 
 use crate::platform::{
@@ -164,4 +165,47 @@ where
         }
         None => Err(ApiError::NotFound { entity: E::NAME }),
     }
+}
+
+/// The rows of `query` (the caller's filter and order) whose `key_column` is one of `keys`,
+/// grouped by key in query order: the body of every one-to-many loader, in one statement.
+pub async fn load_grouped<E, K>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    key_column: E::Column,
+    keys: &[K],
+    key_of: impl Fn(&E::Model) -> K,
+) -> Result<HashMap<K, Vec<E::Model>>, DbErr>
+where
+    E: EntityTrait,
+    K: Into<sea_orm::Value> + Clone + Eq + std::hash::Hash,
+{
+    let rows = query
+        .filter(key_column.is_in(keys.iter().cloned()))
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<K, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(key_of(&row)).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Rows of `E` by id under `filter`: the body of every many-to-one loader.
+pub async fn load_by_id<E>(
+    db: &impl ConnectionTrait,
+    id_column: E::Column,
+    ids: &[Uuid],
+    filter: Condition,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<HashMap<Uuid, E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let rows = E::find()
+        .filter(id_column.is_in(ids.iter().copied()))
+        .filter(filter)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (id_of(&row), row)).collect())
 }

@@ -7,6 +7,24 @@ use uuid::Uuid;
 
 use crate::platform::error::{ApiError, ApiResult};
 
+/// The most characters of a name or title: enough for any real one, short enough for a list row,
+/// a table cell and a page heading.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// The most characters of free text (aims, responsibilities, notes, narratives, stories): about
+/// four pages, more than any of them needs, and a bound on what one field can make us store.
+pub const TEXT_MAX_CHARS: usize = 10_000;
+
+/// A required name or title (see [`NAME_MAX_CHARS`]).
+pub fn name(value: &str, field: &str) -> ApiResult<String> {
+    text(value, field, NAME_MAX_CHARS)
+}
+
+/// A required piece of free text (see [`TEXT_MAX_CHARS`]).
+pub fn long_text(value: &str, field: &str) -> ApiResult<String> {
+    text(value, field, TEXT_MAX_CHARS)
+}
+
 /// A required piece of text: trimmed, not empty, at most `max_chars` characters.
 pub fn text(value: &str, field: &str, max_chars: usize) -> ApiResult<String> {
     let value = value.trim();

@@ -63,6 +63,7 @@ impl Application {
                 &config.limits,
                 config.disclosure,
                 config.introspection,
+                config.clock,
             ),
             verifier: TokenVerifier::new(&config.jwt)?,
             graphiql: config.graphiql,

@@ -11,7 +11,10 @@ use crate::{
     evidence::{csv_import, outcome_records, reviews, stories, submissions},
     graphql::{errors::InternalErrorReport, limits as request_limits},
     partnership::{agreements, partnerships, targets},
-    platform::config::{Disclosure, Limits},
+    platform::{
+        clock::Clock,
+        config::{Disclosure, Limits},
+    },
 };
 
 #[derive(MergedObject, Default)]
@@ -58,6 +61,7 @@ pub fn build_schema(
     limits: &Limits,
     disclosure: Disclosure,
     introspection: bool,
+    clock: Clock,
 ) -> ApiSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
@@ -69,7 +73,8 @@ pub fn build_schema(
     .extension(request_limits::RequestLimits::new(limits))
     .extension(InternalErrorReport)
     .data(limits.clone())
-    .data(disclosure);
+    .data(disclosure)
+    .data(clock);
     if !introspection {
         builder = builder
             .disable_introspection()
@@ -93,5 +98,5 @@ pub fn sdl() -> String {
         max_upload_bytes: 0,
         max_csv_rows: 0,
     };
-    build_schema(None, &limits, Disclosure::default(), true).sdl()
+    build_schema(None, &limits, Disclosure::default(), true, Clock::system()).sdl()
 }

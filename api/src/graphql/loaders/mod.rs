@@ -12,9 +12,7 @@ use entity::{
     intervention, organisation, outcome_record, participant, partnership, partnership_member,
     review_comment, story, target, user,
 };
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
@@ -23,6 +21,7 @@ use crate::{
         policy::{self, PartnershipRole},
     },
     delivery::interventions::InterventionIndicatorsLoader,
+    platform::db::{load_by_id, load_grouped},
     platform::error::ApiError,
 };
 
@@ -31,51 +30,6 @@ pub type LoadError = async_graphql::Error;
 
 pub fn load_error(err: sea_orm::DbErr) -> LoadError {
     ApiError::from(err).into()
-}
-
-/// The rows of `query` (the caller's filter and order) whose `key_column` is one of `keys`,
-/// grouped by key in query order: the body of every one-to-many loader, in one statement.
-pub async fn load_grouped<E, K>(
-    db: &DatabaseConnection,
-    query: Select<E>,
-    key_column: E::Column,
-    keys: &[K],
-    key_of: impl Fn(&E::Model) -> K,
-) -> Result<HashMap<K, Vec<E::Model>>, LoadError>
-where
-    E: EntityTrait,
-    K: Into<sea_orm::Value> + Clone + Eq + std::hash::Hash,
-{
-    let rows = query
-        .filter(key_column.is_in(keys.iter().cloned()))
-        .all(db)
-        .await
-        .map_err(load_error)?;
-    let mut grouped: HashMap<K, Vec<E::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(key_of(&row)).or_default().push(row);
-    }
-    Ok(grouped)
-}
-
-/// Rows of `E` by id under `filter`: the body of every many-to-one loader.
-pub async fn load_by_id<E>(
-    db: &DatabaseConnection,
-    id_column: E::Column,
-    ids: &[Uuid],
-    filter: Condition,
-    id_of: impl Fn(&E::Model) -> Uuid,
-) -> Result<HashMap<Uuid, E::Model>, LoadError>
-where
-    E: EntityTrait,
-{
-    let rows = E::find()
-        .filter(id_column.is_in(ids.iter().copied()))
-        .filter(filter)
-        .all(db)
-        .await
-        .map_err(load_error)?;
-    Ok(rows.into_iter().map(|row| (id_of(&row), row)).collect())
 }
 
 /// Rows of `E` by id under the actor's row filter: every many-to-one relation field.
@@ -112,7 +66,9 @@ where
     type Error = LoadError;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
-        load_by_id::<E>(&self.db, self.id, ids, self.filter.clone(), self.id_of).await
+        load_by_id::<E>(&self.db, self.id, ids, self.filter.clone(), self.id_of)
+            .await
+            .map_err(load_error)
     }
 }
 
@@ -155,7 +111,9 @@ where
 
     async fn load(&self, parent_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
         let query = E::find().filter(self.filter.clone()).order_by_asc(self.id);
-        load_grouped(&self.db, query, self.parent, parent_ids, self.parent_of).await
+        load_grouped(&self.db, query, self.parent, parent_ids, self.parent_of)
+            .await
+            .map_err(load_error)
     }
 }
 
@@ -405,6 +363,7 @@ impl Loader<Uuid> for MembersLoader {
             |row| row.partnership_id,
         )
         .await
+        .map_err(load_error)
     }
 }
 
