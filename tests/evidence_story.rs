@@ -45,7 +45,7 @@ async fn version_of(app: &TestApp, user: &TestUser, submission: &str) -> Value {
 
 async fn a_spreadsheet_becomes_accepted_evidence(app: TestApp) {
     // Most young people agreed to share with the partnership; five did not (with fewer, the
-    // summary would be suppressed for the commissioner: see summary::disclose).
+    // summary would be suppressed for the commissioner: see analytics::disclosure).
     let mut sharing = vec!["PUBLIC_TASK"; 25];
     sharing.extend(["NONE"; 5]);
     let c = app.caseload(&sharing).await;

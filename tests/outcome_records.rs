@@ -995,7 +995,8 @@ async fn the_summary_gives_a_commissioner_counts_and_means_it_may_see(app: TestA
     app.submit(&c.provider, &c.submission).await;
     let data = app.gql_ok(&c.commissioner.token, SUMMARY, id.clone()).await;
     // YP-002 and YP-004 are in every cell with records: with their rows withheld and the others'
-    // visible, any total would give theirs away, so the commissioner sees counts of nothing.
+    // visible, any total would give theirs away, so the commissioner sees counts of nothing. An
+    // indicator nobody was measured on identifies nobody: its zero shows, as on a dashboard.
     let suppressed = |code| (code, None, None, None, None, None, None, true);
     assert_summary(
         &data,
@@ -1003,7 +1004,16 @@ async fn the_summary_gives_a_commissioner_counts_and_means_it_may_see(app: TestA
             suppressed("ATTENDANCE_PCT"),
             suppressed("CONFIDENCE"),
             suppressed("EXCLUSION_DAYS"),
-            suppressed("REINTEGRATED_MAINSTREAM"),
+            (
+                "REINTEGRATED_MAINSTREAM",
+                Some(0),
+                Some(0),
+                None,
+                None,
+                None,
+                None,
+                false,
+            ),
         ],
     );
     let rows = app.gql_ok(&c.commissioner.token, RECORDS, id.clone()).await;
@@ -1060,15 +1070,16 @@ async fn a_lower_threshold_shows_smaller_cells(app: TestApp) {
                 Some(50.0),
                 false,
             ),
+            // Nobody measured identifies nobody: the zero shows, as on a dashboard.
             (
                 "REINTEGRATED_MAINSTREAM",
+                Some(0),
+                Some(0),
                 None,
                 None,
                 None,
                 None,
-                None,
-                None,
-                true,
+                false,
             ),
         ],
     );

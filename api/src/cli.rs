@@ -11,8 +11,8 @@ use crate::{
     Application,
     access::auth::{TokenIssuer, parse_ttl},
     directory::{
-        organisations::{self, CreateOrganisationInput},
-        users::{self, CreateUserInput},
+        organisations::service::{self as organisations, NewOrganisation},
+        users::service::{self as users, NewUser},
     },
     platform::{
         config::{Config, LogFormat},
@@ -227,23 +227,23 @@ async fn create_first_admin(
     let organisation = match existing {
         Some(organisation) => organisation,
         None => {
-            let input = CreateOrganisationInput {
+            let new = NewOrganisation {
                 name: organisation_name.to_owned(),
                 kind: OrganisationKind::LocalAuthority,
                 sector: Sector::Statutory,
                 area_code: area.to_owned(),
                 charity_number: None,
             };
-            organisations::create(&db, None, input).await?
+            organisations::create(&db, None, new).await?
         }
     };
-    let input = CreateUserInput {
+    let new = NewUser {
         email: email.to_owned(),
         display_name: name.to_owned(),
-        organisation_id: organisation.id.into(),
+        organisation_id: organisation.id,
         role: UserRole::Admin,
     };
-    let admin = users::create(&db, None, input).await?;
+    let admin = users::create(&db, None, new).await?;
     eprintln!(
         "Created admin {} in {}. Token (valid for {}s):",
         admin.email,

@@ -2,8 +2,8 @@
 //! line's bootstrap uses, so each test starts from the API's own rules.
 
 use api::directory::{
-    organisations::{self, CreateOrganisationInput},
-    users::{self, CreateUserInput},
+    organisations::service::{self as organisations, NewOrganisation},
+    users::service::{self as users, NewUser},
 };
 use entity::enums::{OrganisationKind, Sector, UserRole};
 use serde_json::json;
@@ -23,7 +23,7 @@ pub const EDINBURGH: &str = "S12000036";
 
 impl TestApp {
     pub async fn organisation(&self, name: &str, kind: OrganisationKind) -> Uuid {
-        let input = CreateOrganisationInput {
+        let new = NewOrganisation {
             name: name.into(),
             kind,
             sector: match kind {
@@ -33,20 +33,20 @@ impl TestApp {
             area_code: EDINBURGH.into(),
             charity_number: None,
         };
-        organisations::create(&self.db, None, input)
+        organisations::create(&self.db, None, new)
             .await
             .expect("create organisation")
             .id
     }
 
     pub async fn user(&self, organisation_id: Uuid, role: UserRole) -> TestUser {
-        let input = CreateUserInput {
+        let new = NewUser {
             email: format!("{}@example.org", Uuid::now_v7().simple()),
             display_name: format!("Test {role:?}"),
-            organisation_id: organisation_id.into(),
+            organisation_id,
             role,
         };
-        let user = users::create(&self.db, None, input)
+        let user = users::create(&self.db, None, new)
             .await
             .expect("create user");
         TestUser {

@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// What a caller may do in one partnership (DESIGN §4.2), exposed as `Partnership.myRole`.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartnershipRole {
     Admin,
     Commissioner,

@@ -11,9 +11,11 @@ use super::scope::Scope;
 use crate::access::auth::Actor;
 
 /// What cells can be grouped by: the §6.2 dimensions, plus the partnership and indicator that
-/// target progress (§6.3) groups by internally.
+/// target progress (§6.3) groups by internally, and the submission that a submission's summary
+/// groups by (each submission's latest values are then its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
+    Submission,
     Partnership,
     Indicator,
     Intervention,
@@ -29,6 +31,7 @@ impl Dimension {
     /// The column of the `scoped` records that holds this dimension.
     fn column(self) -> &'static str {
         match self {
+            Self::Submission => "submission_id",
             Self::Partnership => "partnership_id",
             Self::Indicator => "indicator_id",
             Self::Intervention => "intervention_id",
@@ -44,7 +47,11 @@ impl Dimension {
     fn read(self, row: &QueryResult) -> Result<Key, DbErr> {
         let column = self.column();
         Ok(match self {
-            Self::Partnership | Self::Indicator | Self::Intervention | Self::Provider => row
+            Self::Submission
+            | Self::Partnership
+            | Self::Indicator
+            | Self::Intervention
+            | Self::Provider => row
                 .try_get::<Option<Uuid>>("", column)?
                 .map_or(Key::Missing, Key::Id),
             Self::LookedAfter => row
@@ -152,9 +159,10 @@ fn clause(keyword: &str, columns: &str) -> String {
 /// The §6.1–§6.2 numbers of the scope's records, one cell per combination of `dimensions` that
 /// has records (exactly one cell, possibly empty, when there are no dimensions).
 ///
-/// Per enrolment and indicator: `baseline` is the BASELINE value, `latest` the most recent other
-/// record (by `observed_on`, then FOLLOW_UP before EXIT before INTERIM: `recency` 1). `SUM`s are
-/// cast because PostgreSQL sums a BIGINT into a NUMERIC.
+/// Per enrolment and indicator (and submission, when grouped by it): `baseline` is the BASELINE
+/// value, `latest` the most recent other record (by `observed_on`, then FOLLOW_UP before EXIT
+/// before INTERIM: `recency` 1). `SUM`s are cast because PostgreSQL sums a BIGINT into a
+/// NUMERIC.
 pub async fn outcome_cells(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -170,11 +178,20 @@ pub async fn outcome_cells(
         .collect();
     let inner_keys = key_columns("s", &per_enrolment_keys);
     let outer_keys = key_columns("e", dimensions);
+    // A submission's summary describes its own records: its latest value is its own too.
+    let (unit, same_unit) = if dimensions.contains(&Dimension::Submission) {
+        (
+            "enrolment_id, indicator_id, submission_id",
+            "\n          AND l.submission_id = s.submission_id",
+        )
+    } else {
+        ("enrolment_id, indicator_id", "")
+    };
     let rest = format!(
         "ranked AS (
-    SELECT enrolment_id, indicator_id, value,
+    SELECT {unit}, value,
            ROW_NUMBER() OVER (
-               PARTITION BY enrolment_id, indicator_id
+               PARTITION BY {unit}
                ORDER BY observed_on DESC, phase_rank DESC
            ) AS recency
     FROM scoped
@@ -189,7 +206,7 @@ per_enrolment AS (
     FROM scoped s
     LEFT JOIN ranked l
            ON l.enrolment_id = s.enrolment_id
-          AND l.indicator_id = s.indicator_id
+          AND l.indicator_id = s.indicator_id{same_unit}
           AND l.recency = 1
     GROUP BY s.enrolment_id, s.indicator_id, s.direction{inner_keys}
 )

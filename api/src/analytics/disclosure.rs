@@ -18,7 +18,10 @@
 use std::collections::HashMap;
 
 use super::aggregate::Key;
-use crate::platform::config::Disclosure;
+use crate::{
+    access::{auth::Actor, policy},
+    platform::config::Disclosure,
+};
 
 /// How one response is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +62,26 @@ impl Rule {
             && participants > 0
             && (participants < self.threshold || (hidden > 0 && hidden < self.threshold))
     }
+}
+
+/// The rule for a response about young people `hidden` of whom the caller cannot read: exact
+/// for admins, and for a provider when every one of them is its own (§6.4).
+pub fn rule_for(settings: Disclosure, actor: &Actor, hidden: i64) -> Rule {
+    Rule::new(settings, policy::sees_every_aggregate(actor, hidden == 0))
+}
+
+/// The rule for one response and which of its cells are suppressed: every aggregate the API
+/// serves passes through here.
+pub fn protect(
+    settings: Disclosure,
+    actor: &Actor,
+    cells: &[Facts<'_>],
+    dimensions_from: usize,
+) -> (Rule, Vec<bool>) {
+    let hidden = cells.iter().map(|cell| cell.hidden).sum();
+    let rule = rule_for(settings, actor, hidden);
+    let suppressed = suppressed(&rule, cells, dimensions_from);
+    (rule, suppressed)
 }
 
 /// What disclosure control needs to know of a cell.

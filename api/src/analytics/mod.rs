@@ -5,8 +5,9 @@
 //! - [`aggregate`] computes the §6.1–§6.2 numbers in SQL;
 //! - [`disclosure`] decides which cells may show them (§6.4);
 //! - [`outcomes`] (`outcomeSummary`, `outcomeTrend`), [`progress`] (`targetProgress`,
-//!   `Target.progress`), [`coverage`] (`serviceCoverage`) and [`journey`] (`Enrolment.journey`)
-//!   are the GraphQL surface.
+//!   `Target.progress`), [`coverage`] (`serviceCoverage`), [`journey`] (`Enrolment.journey`)
+//!   and [`summary`] (`EvaluationSubmission.summary`) are the GraphQL surface, each a face over
+//!   its `service`.
 
 pub mod aggregate;
 pub mod coverage;
@@ -17,8 +18,8 @@ pub mod progress;
 pub mod scope;
 pub mod summary;
 
-use async_graphql::{Context, MergedObject};
-use chrono::{NaiveDate, Utc};
+use async_graphql::MergedObject;
+use chrono::NaiveDate;
 
 use crate::graphql::scalars::Date;
 
@@ -30,16 +31,8 @@ pub struct AnalyticsQuery(
     coverage::CoverageQuery,
 );
 
-/// The day a query is "as of": the one asked for, or today (UTC).
-pub fn as_of_or_today(as_of: Option<Date>) -> NaiveDate {
-    as_of.map_or_else(|| Utc::now().date_naive(), |date| date.0)
-}
-
-/// Whether the caller sees aggregates of these young people without disclosure control.
-fn exempt(ctx: &Context<'_>, hidden: i64) -> async_graphql::Result<bool> {
-    let actor = &crate::graphql::request(ctx)?.actor;
-    Ok(crate::access::policy::sees_every_aggregate(
-        actor,
-        hidden == 0,
-    ))
+/// The day a query is "as of": the one asked for, or `today` (the application clock's,
+/// `graphql::clock(ctx)?.today()`).
+pub fn as_of_or_today(as_of: Option<Date>, today: NaiveDate) -> NaiveDate {
+    as_of.map_or(today, |date| date.0)
 }

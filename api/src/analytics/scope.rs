@@ -26,8 +26,12 @@ use outcome_record::Column as R;
 /// The records an analytics query counts: the §6.2 filters. Empty lists mean "no filter".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scope {
-    /// The indicators counted (never empty: a mean across indicators means nothing).
+    /// The indicators counted. Dashboards name exactly one (a mean across indicators means
+    /// nothing); a submission's summary counts all of its own, grouped by indicator.
     pub indicator_ids: Vec<Uuid>,
+    /// Only the records of these submissions, whatever their status: what a submission's own
+    /// summary describes, for its reviewer and its provider (§4.3). Empty: evidence by status.
+    pub submission_ids: Vec<Uuid>,
     pub partnership_ids: Vec<Uuid>,
     pub intervention_ids: Vec<Uuid>,
     pub provider_ids: Vec<Uuid>,
@@ -71,7 +75,7 @@ impl Scope {
     }
 
     /// One row per counted record, with the columns the aggregates group and compute on:
-    /// `enrolment_id`, `participant_id`, `indicator_id`, `value`, `observed_on`, `phase`,
+    /// `enrolment_id`, `participant_id`, `submission_id`, `indicator_id`, `value`, `observed_on`, `phase`,
     /// `phase_rank`, `direction` (+1 where higher is better, −1 otherwise), `hidden` (1 when the
     /// caller may not read this young person's rows), `obs_year`, `obs_month`, and the group
     /// dimensions `partnership_id`, `intervention_id`, `provider_id`, `area_code`, `category`,
@@ -117,6 +121,7 @@ impl Scope {
                 Expr::col((enrolment::Entity, enrolment::Column::ParticipantId)),
                 Alias::new("participant_id"),
             )
+            .expr_as(record(R::SubmissionId), Alias::new("submission_id"))
             .expr_as(record(R::IndicatorId), Alias::new("indicator_id"))
             .expr_as(record(R::Value), Alias::new("value"))
             .expr_as(record(R::ObservedOn), Alias::new("observed_on"))
@@ -191,12 +196,18 @@ impl Scope {
     /// The caller's filters and the policy's, as one condition on the joined tables.
     fn filters(&self, actor: &Actor) -> Condition {
         let mut filters = Condition::all()
-            .add(R::IndicatorId.is_in(self.indicator_ids.iter().copied()))
             .add(R::ObservedOn.lte(self.as_of))
-            .add(evaluation_submission::Column::Status.is_in(self.statuses()))
             // Unreviewed evidence counts only where the caller may see the submission itself.
             .add(policy::visible_submissions(actor))
             .add(policy::visible_interventions(actor));
+        if self.submission_ids.is_empty() {
+            filters = filters.add(evaluation_submission::Column::Status.is_in(self.statuses()));
+        } else {
+            filters = filters.add(R::SubmissionId.is_in(self.submission_ids.iter().copied()));
+        }
+        if !self.indicator_ids.is_empty() {
+            filters = filters.add(R::IndicatorId.is_in(self.indicator_ids.iter().copied()));
+        }
         if let Some(from) = self.observed_from {
             filters = filters.add(R::ObservedOn.gte(from));
         }

@@ -7,6 +7,9 @@
 //! Reads of participant-level rows by anyone outside the owning provider are events too
 //! (`participant.read`): [`ParticipantReads`] collects them during a request and
 //! [`record_participant_reads`] writes them in one batch before the response leaves.
+//!
+//! Reading the trail: [`visible_events`] (the policy's row filter) narrowed by
+//! [`events_matching`]; the GraphQL face in [`schema`] pages the result.
 
 use std::{
     collections::BTreeSet,
@@ -17,14 +20,14 @@ use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter, Select,
     sea_query::sea_value_to_json_value,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
-    access::auth::Actor,
+    access::{auth::Actor, policy},
     platform::{
         db::{Versioned, save_versioned},
         error::{ApiError, ApiResult, UniqueField},
@@ -136,21 +139,23 @@ pub async fn record(
     Ok(())
 }
 
-/// The tail every versioned update shares: write `changes` to row `id` if it is still at
+/// The tail every versioned update shares: write `edit.changes` to its row if it is still at
 /// `expected_version` (CONFLICT otherwise; `unique` names the input a duplicate value came
 /// from), record the event `describe` makes of the saved row and the fields set, and commit
 /// both together.
-pub async fn commit_update<E: Versioned>(
+pub async fn commit_update<A>(
     txn: DatabaseTransaction,
     actor: &Actor,
-    edit: VersionedEdit<'_, E>,
-    describe: impl FnOnce(&E::Model, &E::ActiveModel) -> Change,
-) -> ApiResult<E::Model>
+    edit: VersionedEdit<'_, A>,
+    describe: impl FnOnce(&<A::Entity as EntityTrait>::Model, &A) -> Change,
+) -> ApiResult<<A::Entity as EntityTrait>::Model>
 where
-    E::Model: Sync,
+    A: ActiveModelTrait,
+    A::Entity: Versioned<ActiveModel = A>,
+    <A::Entity as EntityTrait>::Model: Sync,
 {
     let changes = edit.changes.clone();
-    let model = save_versioned::<E>(
+    let model = save_versioned::<A::Entity>(
         &txn,
         edit.changes,
         edit.id,
@@ -186,16 +191,16 @@ pub async fn commit_delete<E: Versioned>(
 }
 
 /// One optimistic-concurrency edit: the fields to set on row `id`, expected at
-/// `expected_version`.
-pub struct VersionedEdit<'a, E: Versioned> {
+/// `expected_version`. Generic over the active model, so its entity is inferred from `changes`.
+pub struct VersionedEdit<'a, A> {
     pub id: Uuid,
     pub expected_version: i32,
-    pub changes: E::ActiveModel,
+    pub changes: A,
     pub unique: Option<&'a UniqueField>,
 }
 
-impl<'a, E: Versioned> VersionedEdit<'a, E> {
-    pub fn new(id: Uuid, expected_version: i32, changes: E::ActiveModel) -> Self {
+impl<'a, A> VersionedEdit<'a, A> {
+    pub fn new(id: Uuid, expected_version: i32, changes: A) -> Self {
         Self {
             id,
             expected_version,
@@ -266,6 +271,56 @@ pub async fn record_participant_reads(
 
 /// The action of an access-log event.
 pub const PARTICIPANT_READ: &str = "participant.read";
+
+/// What a read of the trail may be narrowed to; `None` leaves a criterion out.
+#[derive(Default)]
+pub struct EventCriteria {
+    pub partnership_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    /// Exact action, e.g. `submission.accept`.
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// Events at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The events `actor` may read (the policy's row filter; FORBIDDEN for a role that reads
+/// none). Narrow it with [`events_matching`].
+pub fn visible_events(actor: &Actor) -> ApiResult<Select<audit_event::Entity>> {
+    Ok(audit_event::Entity::find().filter(policy::visible_audit_events(actor)?))
+}
+
+/// `select` narrowed to the events matching `criteria`.
+pub fn events_matching(
+    mut select: Select<audit_event::Entity>,
+    criteria: EventCriteria,
+) -> Select<audit_event::Entity> {
+    if let Some(id) = criteria.partnership_id {
+        select = select.filter(audit_event::Column::PartnershipId.eq(id));
+    }
+    if let Some(id) = criteria.actor_id {
+        select = select.filter(audit_event::Column::ActorId.eq(id));
+    }
+    if let Some(action) = criteria.action {
+        select = select.filter(audit_event::Column::Action.eq(action));
+    }
+    if let Some(entity_type) = criteria.entity_type {
+        select = select.filter(audit_event::Column::EntityType.eq(entity_type));
+    }
+    if let Some(entity_id) = criteria.entity_id {
+        select = select.filter(audit_event::Column::EntityId.eq(entity_id));
+    }
+    if let Some(from) = criteria.from {
+        select = select.filter(audit_event::Column::At.gte(from));
+    }
+    if let Some(to) = criteria.to {
+        select = select.filter(audit_event::Column::At.lt(to));
+    }
+    select
+}
 
 #[cfg(test)]
 mod tests {

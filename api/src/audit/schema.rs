@@ -4,11 +4,10 @@
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::{
-    access::policy,
+    audit::{self, EventCriteria},
     directory::{organisations::Organisation, users::User},
     graphql::{
         db_and_actor,
@@ -105,37 +104,27 @@ impl AuditQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Page<AuditEvent>> {
         let (db, actor) = db_and_actor(ctx)?;
-        let visible = policy::visible_audit_events(actor)?;
+        let visible = audit::visible_events(actor)?;
         let page = PageRequest::parse(first, after)?;
         let filter = filter.unwrap_or_default();
-        let mut select = audit_event::Entity::find().filter(visible);
-        if let Some(id) = &filter.partnership_id {
-            select = select.filter(
-                audit_event::Column::PartnershipId.eq(parse_id(id, "filter.partnershipId")?),
-            );
-        }
-        if let Some(id) = &filter.actor_id {
-            select =
-                select.filter(audit_event::Column::ActorId.eq(parse_id(id, "filter.actorId")?));
-        }
-        if let Some(action) = filter.action {
-            select = select.filter(audit_event::Column::Action.eq(action));
-        }
-        if let Some(entity_type) = filter.entity_type {
-            select = select.filter(audit_event::Column::EntityType.eq(entity_type));
-        }
-        if let Some(entity_id) = filter.entity_id {
-            select = select.filter(audit_event::Column::EntityId.eq(entity_id));
-        }
-        if let Some(from) = filter.from {
-            select = select.filter(audit_event::Column::At.gte(from));
-        }
-        if let Some(to) = filter.to {
-            select = select.filter(audit_event::Column::At.lt(to));
-        }
+        let criteria = EventCriteria {
+            partnership_id: filter
+                .partnership_id
+                .map(|id| parse_id(&id, "filter.partnershipId"))
+                .transpose()?,
+            actor_id: filter
+                .actor_id
+                .map(|id| parse_id(&id, "filter.actorId"))
+                .transpose()?,
+            action: filter.action,
+            entity_type: filter.entity_type,
+            entity_id: filter.entity_id,
+            from: filter.from,
+            to: filter.to,
+        };
         Ok(fetch_page(
             db,
-            select,
+            audit::events_matching(visible, criteria),
             audit_event::Column::Id,
             page,
             Order::NewestFirst,

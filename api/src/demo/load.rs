@@ -21,8 +21,8 @@ use super::{
 use crate::{
     access::auth::Actor,
     directory::{
-        organisations::{self, CreateOrganisationInput},
-        users::{self, CreateUserInput},
+        organisations::service::{self as organisations, NewOrganisation},
+        users::service::{self as users, NewUser},
     },
     graphql::RequestContext,
     platform::{
@@ -80,7 +80,7 @@ impl<'a> Loader<'a> {
         let team = organisations::create(
             db,
             None,
-            CreateOrganisationInput {
+            NewOrganisation {
                 name: DEMO_TEAM.into(),
                 kind: OrganisationKind::Other,
                 sector: Sector::Statutory,
@@ -92,10 +92,10 @@ impl<'a> Loader<'a> {
         let admin = users::create(
             db,
             None,
-            CreateUserInput {
+            NewUser {
                 email: ADMIN.email.into(),
                 display_name: ADMIN.display_name.into(),
-                organisation_id: team.id.into(),
+                organisation_id: team.id,
                 role: ADMIN.role,
             },
         )

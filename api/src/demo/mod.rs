@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     access::auth::TokenIssuer,
-    directory::users,
+    directory::users::service as users,
     platform::{clock::Clock, config::Limits, error::ApiError},
 };
 use story::{ADMIN, PRINTED};

@@ -127,6 +127,21 @@ versioned!(
     story => "story",
 );
 
+/// Row `id` of `E` if the caller's row filter `visible` lets it through, and NOT_FOUND naming
+/// the entity otherwise: a row the caller may not see does not exist for them (DESIGN §1.5).
+pub async fn find_visible<E: Versioned>(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    visible: Condition,
+) -> ApiResult<E::Model> {
+    E::find()
+        .filter(E::id_column().eq(id))
+        .filter(visible)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: E::NAME })
+}
+
 /// Writes the fields set in `changes` if the row is still at `expected_version`, bumping the
 /// version. The version check is part of the UPDATE itself, so of two concurrent writers exactly
 /// one wins and the other gets CONFLICT. `unique` names the input field a duplicate value would

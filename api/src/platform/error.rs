@@ -10,8 +10,9 @@
 //!
 //! The correlation id is the request id (the `X-Request-Id` response header). The cause rides
 //! along inside the GraphQL error, out of the client's sight, until the response is complete;
-//! only then is it logged and the id set ([`report_internal_errors`]). Logging at the point of
-//! failure could not know the id: DataLoaders fail in tasks of their own, outside the request.
+//! only then is it logged and the id set
+//! ([`crate::graphql::errors::report_internal_errors`]). Logging at the point of failure could
+//! not know the id: DataLoaders fail in tasks of their own, outside the request.
 
 use std::{fmt, time::Duration};
 

@@ -2,7 +2,13 @@
 //! query costs one statement per relation, not one per row (DESIGN §1.3).
 //!
 //! Loaders are built for each request and capture its [`Actor`], so a loader that returns rows
-//! an actor may not see applies the policy's row filter in the same statement.
+//! an actor may not see applies the policy's row filter in the same statement. The generic
+//! loaders and the registry live here; a context's own loaders live in its file below, and only
+//! batch: their SQL is in the context's services.
+
+pub mod analytics;
+pub mod delivery;
+pub mod evidence;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -20,9 +26,10 @@ use crate::{
         auth::Actor,
         policy::{self, PartnershipRole},
     },
-    delivery::interventions::InterventionIndicatorsLoader,
-    platform::db::{load_by_id, load_grouped},
-    platform::error::ApiError,
+    platform::{
+        db::{load_by_id, load_grouped},
+        error::ApiError,
+    },
 };
 
 /// Loader errors must be `Clone`; the GraphQL error is, and it has already been logged.
@@ -125,7 +132,7 @@ pub struct Loaders {
     pub my_roles: DataLoader<MyRoleLoader>,
     pub users: DataLoader<ByIdLoader<user::Entity>>,
     pub interventions: DataLoader<ByIdLoader<intervention::Entity>>,
-    pub intervention_indicators: DataLoader<InterventionIndicatorsLoader>,
+    pub intervention_indicators: DataLoader<delivery::InterventionIndicatorsLoader>,
     pub partnership_interventions: DataLoader<ChildrenLoader<intervention::Entity>>,
     pub intervention_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
     pub participants: DataLoader<ByIdLoader<participant::Entity>>,
@@ -136,16 +143,15 @@ pub struct Loaders {
     pub targets: DataLoader<ChildrenLoader<target::Entity>>,
     pub indicators: DataLoader<ByIdLoader<indicator::Entity>>,
     pub intervention_submissions: DataLoader<ChildrenLoader<evaluation_submission::Entity>>,
-    pub partnership_submissions:
-        DataLoader<crate::evidence::submissions::PartnershipSubmissionsLoader>,
+    pub partnership_submissions: DataLoader<evidence::PartnershipSubmissionsLoader>,
     pub submission_stories: DataLoader<ChildrenLoader<story::Entity>>,
     pub submission_comments: DataLoader<ChildrenLoader<review_comment::Entity>>,
-    pub submission_records: DataLoader<crate::evidence::outcome_records::SubmissionRecordsLoader>,
-    pub submission_summaries: DataLoader<crate::analytics::summary::SubmissionSummaryLoader>,
+    pub submission_records: DataLoader<evidence::SubmissionRecordsLoader>,
+    pub submission_summaries: DataLoader<analytics::SubmissionSummaryLoader>,
     pub enrolments: DataLoader<ByIdLoader<enrolment::Entity>>,
     pub enrolment_records: DataLoader<ChildrenLoader<outcome_record::Entity>>,
-    pub target_counts: DataLoader<crate::analytics::progress::TargetCountsLoader>,
-    pub access_logs: DataLoader<crate::delivery::participants::AccessLogLoader>,
+    pub target_counts: DataLoader<analytics::TargetCountsLoader>,
+    pub access_logs: DataLoader<delivery::AccessLogLoader>,
 }
 
 impl Loaders {
@@ -168,7 +174,7 @@ impl Loaders {
                 |row| row.partnership_id,
             ),
             intervention_indicators: DataLoader::new(
-                InterventionIndicatorsLoader(db.clone()),
+                delivery::InterventionIndicatorsLoader(db.clone()),
                 tokio::spawn,
             ),
             intervention_enrolments: ChildrenLoader::<enrolment::Entity>::new(
@@ -234,7 +240,7 @@ impl Loaders {
                 |row| row.intervention_id,
             ),
             partnership_submissions: DataLoader::new(
-                crate::evidence::submissions::PartnershipSubmissionsLoader {
+                evidence::PartnershipSubmissionsLoader {
                     db: db.clone(),
                     filter: policy::visible_submissions(actor),
                 },
@@ -255,14 +261,17 @@ impl Loaders {
                 |row| row.submission_id,
             ),
             submission_records: DataLoader::new(
-                crate::evidence::outcome_records::SubmissionRecordsLoader {
+                evidence::SubmissionRecordsLoader {
                     db: db.clone(),
                     filter: policy::visible_outcome_records(actor),
                 },
                 tokio::spawn,
             ),
             submission_summaries: DataLoader::new(
-                crate::analytics::summary::SubmissionSummaryLoader(db.clone()),
+                analytics::SubmissionSummaryLoader {
+                    db: db.clone(),
+                    actor: Arc::new(actor.clone()),
+                },
                 tokio::spawn,
             ),
             enrolments: ByIdLoader::<enrolment::Entity>::new(
@@ -279,16 +288,13 @@ impl Loaders {
                 |row| row.enrolment_id,
             ),
             target_counts: DataLoader::new(
-                crate::analytics::progress::TargetCountsLoader {
+                analytics::TargetCountsLoader {
                     db: db.clone(),
                     actor: Arc::new(actor.clone()),
                 },
                 tokio::spawn,
             ),
-            access_logs: DataLoader::new(
-                crate::delivery::participants::AccessLogLoader(db.clone()),
-                tokio::spawn,
-            ),
+            access_logs: DataLoader::new(delivery::AccessLogLoader(db.clone()), tokio::spawn),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             members: DataLoader::new(MembersLoader(db.clone()), tokio::spawn),

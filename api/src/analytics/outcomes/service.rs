@@ -1,0 +1,296 @@
+//! The rules behind `outcomeSummary` and `outcomeTrend` (DESIGN §6.2, §6.4): a parsed scope
+//! checked against what the caller can see, the numbers computed by [`aggregate`] and released
+//! under [`disclosure`], and the §6.2 numbers of a cell as the caller may see them
+//! ([`Numbers::shown`], shared with submission summaries).
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use entity::{
+    enums::{IndicatorUnit, OutcomePhase},
+    indicator, intervention,
+};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    access::{auth::Actor, policy},
+    analytics::{
+        aggregate::{self, Bucket, Cell, Counts, Dimension, Key, TrendCounts},
+        disclosure::{self, Facts, Rule},
+        scope::Scope,
+    },
+    platform::{
+        config::Disclosure,
+        error::{ApiError, ApiResult},
+    },
+};
+
+/// Which outcome records to count, parsed: ids are ids, days are days. Only ACCEPTED evidence
+/// counts unless `include_unreviewed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeRequest {
+    /// The indicator measured.
+    pub indicator_id: Uuid,
+    pub partnership_id: Option<Uuid>,
+    pub intervention_ids: Vec<Uuid>,
+    /// Organisations delivering the interventions.
+    pub provider_ids: Vec<Uuid>,
+    /// Council areas the young people live in.
+    pub area_codes: Vec<String>,
+    pub observed_from: Option<NaiveDate>,
+    pub observed_to: Option<NaiveDate>,
+    /// Compute as on this day: later values are ignored, ages taken on it.
+    pub as_of: NaiveDate,
+    /// Also count evidence submitted but not yet accepted that the caller can see.
+    pub include_unreviewed: bool,
+    /// The dimensions to group by.
+    pub dimensions: Vec<Dimension>,
+}
+
+/// A scope checked against what the caller can see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedScope {
+    pub scope: Scope,
+    pub indicator: indicator::Model,
+    pub dimensions: Vec<Dimension>,
+}
+
+/// Checks a request against the database: the indicator exists, and a named partnership and
+/// interventions are visible to the caller (NOT_FOUND otherwise, as everywhere).
+pub async fn check(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    request: ScopeRequest,
+) -> ApiResult<CheckedScope> {
+    let indicator = indicator::Entity::find_by_id(request.indicator_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound {
+            entity: "indicator",
+        })?;
+    if let Some(id) = request.partnership_id {
+        policy::role_in_partnership(db, actor, id).await?;
+    }
+    let distinct: HashSet<Uuid> = request.intervention_ids.iter().copied().collect();
+    if !distinct.is_empty() {
+        let visible = intervention::Entity::find()
+            .filter(intervention::Column::Id.is_in(distinct.iter().copied()))
+            .filter(policy::visible_interventions(actor))
+            .count(db)
+            .await?;
+        if visible != distinct.len() as u64 {
+            return Err(ApiError::NotFound {
+                entity: "intervention",
+            });
+        }
+    }
+    Ok(CheckedScope {
+        scope: Scope {
+            indicator_ids: vec![request.indicator_id],
+            partnership_ids: request.partnership_id.into_iter().collect(),
+            intervention_ids: request.intervention_ids,
+            provider_ids: request.provider_ids,
+            area_codes: request.area_codes,
+            observed_from: request.observed_from,
+            observed_to: request.observed_to,
+            as_of: request.as_of,
+            include_unreviewed: request.include_unreviewed,
+            submission_ids: Vec::new(),
+        },
+        indicator,
+        dimensions: request.dimensions,
+    })
+}
+
+/// The §6.2 numbers of one cell as the caller may see them (§6.4). Counts are of enrolments
+/// unless named `records`; every number is `None` when the cell is `suppressed`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Numbers {
+    /// Enrolments with any value in scope.
+    pub participants: Option<i32>,
+    /// Outcome records in scope.
+    pub records: Option<i32>,
+    /// Mean BASELINE value, over enrolments with a baseline.
+    pub mean_baseline: Option<f64>,
+    /// Mean latest value, over those with one.
+    pub mean_latest: Option<f64>,
+    /// Mean of latest − baseline, over enrolments with both.
+    pub mean_change: Option<f64>,
+    /// Of enrolments with both, the percentage whose change went the indicator's good way.
+    pub percent_improved: Option<f64>,
+    /// BOOLEAN indicators: of enrolments with a latest value, the percentage whose latest is 1.
+    pub percent_achieved: Option<f64>,
+    pub suppressed: bool,
+}
+
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+}
+
+impl Numbers {
+    /// What the caller may see of `counts` (`suppressed` decided by [`disclosure::suppressed`]).
+    pub fn shown(counts: &Counts, unit: IndicatorUnit, suppressed: bool, rule: &Rule) -> Self {
+        if suppressed {
+            return Self {
+                suppressed: true,
+                ..Self::default()
+            };
+        }
+        let mean = |value: Option<f64>, base: i64| value.filter(|_| rule.shows_mean_of(base));
+        Self {
+            participants: Some(rule.count(counts.participants)),
+            records: Some(rule.count(counts.records)),
+            mean_baseline: mean(counts.mean_baseline, counts.with_baseline),
+            mean_latest: mean(counts.mean_latest, counts.with_latest),
+            mean_change: mean(counts.mean_change, counts.with_change),
+            percent_improved: mean(
+                percent(counts.improved, counts.with_change),
+                counts.with_change,
+            ),
+            percent_achieved: (unit == IndicatorUnit::Boolean)
+                .then(|| {
+                    mean(
+                        percent(counts.achieved, counts.with_latest),
+                        counts.with_latest,
+                    )
+                })
+                .flatten(),
+            suppressed: false,
+        }
+    }
+}
+
+/// The disclosure rule of a response, and which of its cells are suppressed.
+fn protect<N>(
+    settings: Disclosure,
+    actor: &Actor,
+    cells: &[Cell<N>],
+    facts_of: impl Fn(&N) -> (i64, i64),
+    dimensions_from: usize,
+) -> (Rule, Vec<bool>) {
+    let facts: Vec<Facts<'_>> = cells
+        .iter()
+        .map(|cell| {
+            let (participants, hidden) = facts_of(&cell.numbers);
+            Facts {
+                keys: &cell.keys,
+                participants,
+                hidden,
+            }
+        })
+        .collect();
+    disclosure::protect(settings, actor, &facts, dimensions_from)
+}
+
+/// One cell of an outcome summary: the keys of its group (one per dimension) and its numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryCell {
+    pub keys: Vec<Key>,
+    pub numbers: Numbers,
+}
+
+/// An outcome summary: one cell per group that has records (one cell when not grouped), under
+/// the disclosure `settings`.
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: Disclosure,
+    checked: &CheckedScope,
+) -> ApiResult<Vec<SummaryCell>> {
+    let cells = aggregate::outcome_cells(db, actor, &checked.scope, &checked.dimensions).await?;
+    let (rule, suppressed) = protect(
+        settings,
+        actor,
+        &cells,
+        |counts: &Counts| (counts.participants, counts.hidden),
+        0,
+    );
+    let unit = checked.indicator.unit;
+    Ok(cells
+        .into_iter()
+        .zip(suppressed)
+        .map(|(cell, suppressed)| SummaryCell {
+            numbers: Numbers::shown(&cell.numbers, unit, suppressed, &rule),
+            keys: cell.keys,
+        })
+        .collect())
+}
+
+/// One cell of a trend: a time bucket, a phase and (when grouped) the group's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendCell {
+    /// The bucket's label: `2026-03` (MONTH), `2026-Q1` (QUARTER) or `2026` (YEAR).
+    pub bucket: String,
+    /// The first day of the bucket.
+    pub bucket_start: NaiveDate,
+    pub phase: OutcomePhase,
+    /// One key per dimension grouped by.
+    pub keys: Vec<Key>,
+    /// Enrolments with a value observed in this bucket and phase.
+    pub participants: Option<i32>,
+    pub records: Option<i32>,
+    /// Mean over those enrolments of each one's mean value in the bucket and phase.
+    pub mean_value: Option<f64>,
+    pub suppressed: bool,
+}
+
+/// A trend bucket's label and first day, from its year and index within the year.
+fn bucket_label(bucket: Bucket, keys: &[Key]) -> Option<(String, NaiveDate)> {
+    let (Some(Key::Number(year)), Some(Key::Number(index))) = (keys.first(), keys.get(1)) else {
+        return None;
+    };
+    let index = u32::try_from(*index).ok()?;
+    let (label, month) = match bucket {
+        Bucket::Month => (format!("{year}-{index:02}"), index),
+        Bucket::Quarter => (format!("{year}-Q{index}"), index * 3 - 2),
+        Bucket::Year => (format!("{year}"), 1),
+    };
+    Some((label, NaiveDate::from_ymd_opt(*year, month, 1)?))
+}
+
+/// An outcome trend: per `bucket` of the day values were observed, and per phase, the young
+/// people measured and their mean value, in bucket, phase and group order, under the
+/// disclosure `settings`.
+pub async fn trend(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: Disclosure,
+    checked: &CheckedScope,
+    bucket: Bucket,
+) -> ApiResult<Vec<TrendCell>> {
+    let cells =
+        aggregate::trend_cells(db, actor, &checked.scope, bucket, &checked.dimensions).await?;
+    // Year, index and phase make independent tables; only the dimensions add up.
+    let (rule, suppressed) = protect(
+        settings,
+        actor,
+        &cells,
+        |counts: &TrendCounts| (counts.participants, counts.hidden),
+        3,
+    );
+    let mut shown = Vec::with_capacity(cells.len());
+    for (cell, suppressed) in cells.iter().zip(suppressed) {
+        let (label, bucket_start) = bucket_label(bucket, &cell.keys)
+            .ok_or_else(|| ApiError::internal("a trend bucket outside the calendar"))?;
+        let phase = match cell.keys.get(2) {
+            Some(Key::Text(phase)) => OutcomePhase::try_from_value(phase).ok(),
+            _ => None,
+        }
+        .ok_or_else(|| ApiError::internal("a trend cell without a phase"))?;
+        let numbers = &cell.numbers;
+        shown.push(TrendCell {
+            bucket: label,
+            bucket_start,
+            phase,
+            keys: cell.keys[3..].to_vec(),
+            participants: (!suppressed).then(|| rule.count(numbers.participants)),
+            records: (!suppressed).then(|| rule.count(numbers.records)),
+            mean_value: numbers
+                .mean_value
+                .filter(|_| !suppressed && rule.shows_mean_of(numbers.participants)),
+            suppressed,
+        });
+    }
+    Ok(shown)
+}

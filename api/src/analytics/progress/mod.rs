@@ -1,0 +1,150 @@
+//! Progress against a partnership's targets (DESIGN §6.3): `targetProgress(partnershipId, asOf)`
+//! and `Target.progress`, the same object.
+//!
+//! `actual` is the target's aggregation over the partnership's enrolments for its indicator
+//! (ACCEPTED evidence only), computed by [`super::aggregate::outcome_cells`]; `expected` is the straight
+//! line from the baseline to the target; the status compares the two.
+
+pub mod service;
+
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::NaiveDate;
+use entity::target;
+
+use self::service::{TargetKey, actual, expected, status};
+use super::{as_of_or_today, disclosure};
+use crate::{
+    access::policy,
+    graphql::{
+        clock, db_and_actor, disclosure as disclosure_settings, parse_id, request, scalars::Date,
+    },
+    partnership::targets::Target,
+    platform::error::ApiError,
+};
+
+/// Where a target stands on a day.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "service::ProgressStatus")]
+pub enum ProgressStatus {
+    /// The actual value meets the target value.
+    Achieved,
+    /// At or beyond the straight line from baseline to target (within 5 % of the distance).
+    OnTrack,
+    /// Behind that line, with time left.
+    AtRisk,
+    /// The target date has passed and the target was not met.
+    Missed,
+    /// No young person's outcomes count towards it yet, or too few to report (`suppressed`).
+    NoData,
+}
+
+/// A target's progress on a day, as the caller may see it.
+pub struct TargetProgress {
+    target: target::Model,
+    as_of: NaiveDate,
+    status: ProgressStatus,
+    actual: Option<f64>,
+    participants: Option<i32>,
+    suppressed: bool,
+}
+
+#[Object]
+impl TargetProgress {
+    async fn target(&self) -> Target {
+        Target(self.target.clone())
+    }
+    async fn status(&self) -> ProgressStatus {
+        self.status
+    }
+    /// The target's aggregation over the partnership's young people, as of `asOf`, in the
+    /// target's units. Null when there is no data or too little to show.
+    async fn actual(&self) -> Option<f64> {
+        self.actual
+    }
+    /// Where the straight line from baseline to target says the value should be on `asOf`.
+    async fn expected(&self) -> f64 {
+        expected(&self.target, self.as_of)
+    }
+    /// Enrolments the actual is computed from.
+    async fn participants(&self) -> Option<i32> {
+        self.participants
+    }
+    /// True when too few young people count towards the target to show its numbers (§6.4);
+    /// `actual` and `participants` are then null and the status NO_DATA.
+    async fn suppressed(&self) -> bool {
+        self.suppressed
+    }
+    async fn as_of(&self) -> Date {
+        self.as_of.into()
+    }
+}
+
+/// The progress of `targets` (of partnerships the caller can see) on `as_of`.
+pub async fn progress_of(
+    ctx: &Context<'_>,
+    targets: Vec<target::Model>,
+    as_of: NaiveDate,
+) -> async_graphql::Result<Vec<TargetProgress>> {
+    let request = request(ctx)?;
+    let settings = disclosure_settings(ctx)?;
+    let keys: Vec<TargetKey> = targets
+        .iter()
+        .map(|target| (target.partnership_id, target.indicator_id, as_of))
+        .collect();
+    let counts = request.loaders.target_counts.load_many(keys).await?;
+    let indicators = request
+        .loaders
+        .indicators
+        .load_many(targets.iter().map(|target| target.indicator_id))
+        .await?;
+    targets
+        .into_iter()
+        .map(|target| {
+            let indicator = indicators
+                .get(&target.indicator_id)
+                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
+            let counts = counts
+                .get(&(target.partnership_id, target.indicator_id, as_of))
+                .cloned()
+                .unwrap_or_default();
+            let (value, base) = actual(target.aggregation, &counts);
+            let rule = disclosure::rule_for(settings, &request.actor, counts.hidden);
+            let suppressed = (base > 0 && !rule.shows_mean_of(base))
+                || rule.suppresses(counts.participants, counts.hidden);
+            let value = value.filter(|_| !suppressed);
+            Ok(TargetProgress {
+                status: status(&target, indicator.higher_is_better, value, as_of).into(),
+                actual: value,
+                participants: (!suppressed).then(|| rule.count(base)),
+                suppressed,
+                target,
+                as_of,
+            })
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct ProgressQuery;
+
+#[Object]
+impl ProgressQuery {
+    /// Progress against every target of a partnership (§6.3), as of `asOf` (default today).
+    async fn target_progress(
+        &self,
+        ctx: &Context<'_>,
+        partnership_id: ID,
+        as_of: Option<Date>,
+    ) -> async_graphql::Result<Vec<TargetProgress>> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let partnership_id = parse_id(&partnership_id, "partnershipId")?;
+        policy::role_in_partnership(db, actor, partnership_id).await?;
+        let targets = request(ctx)?
+            .loaders
+            .targets
+            .load_one(partnership_id)
+            .await?
+            .unwrap_or_default();
+        progress_of(ctx, targets, as_of_or_today(as_of, clock(ctx)?.today())).await
+    }
+}
