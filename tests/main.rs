@@ -7,6 +7,7 @@ mod support;
 mod agreements;
 mod analytics;
 mod analytics_properties;
+mod architecture;
 mod audit_events;
 mod csv_import;
 mod evidence_story;
