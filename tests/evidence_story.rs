@@ -45,7 +45,7 @@ async fn version_of(app: &TestApp, user: &TestUser, submission: &str) -> Value {
 
 async fn a_spreadsheet_becomes_accepted_evidence(app: TestApp) {
     // Most young people agreed to share with the partnership; five did not (with fewer, the
-    // summary would be suppressed for the commissioner: see analytics::disclosure).
+    // summary would leave them out for the commissioner: see analytics::disclosure).
     let mut sharing = vec!["PUBLIC_TASK"; 25];
     sharing.extend(["NONE"; 5]);
     let c = app.caseload(&sharing).await;
@@ -151,10 +151,10 @@ async fn a_spreadsheet_becomes_accepted_evidence(app: TestApp) {
         .iter()
         .find(|cell| cell["indicator"]["code"] == "CONFIDENCE")
         .unwrap();
-    assert_eq!(
-        confidence["participants"], 30,
-        "the summary counts every young person, shared or not"
-    );
+    // Five withheld are enough to count: the summary counts every young person, shared or
+    // not, perturbed by at most 2 (the cell-key method).
+    let participants = confidence["participants"].as_i64().unwrap();
+    assert!((28..=32).contains(&participants), "{participants}");
     assert_eq!(confidence["suppressed"], false);
     assert!(
         confidence["meanChange"].as_f64().unwrap() > 0.0,

@@ -10,6 +10,7 @@ mod analytics_properties;
 mod architecture;
 mod audit_events;
 mod csv_import;
+mod disclosure;
 mod evidence_story;
 mod examples;
 mod http_contract;

@@ -23,6 +23,8 @@ pub struct Model {
     pub consent_given_by: Option<ConsentGivenBy>,
     pub sharing_recorded_on: Date,
     pub sharing_recorded_by: Uuid,
+    /// A random key for the cell-key method of disclosure control (DESIGN §6.4): never exposed.
+    pub record_key: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_schema;
 mod m20261129_000002_reference_data;
+mod m20261130_000003_participant_record_keys;
 
 /// Applies and reverts every migration, in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_schema::Migration),
             Box::new(m20261129_000002_reference_data::Migration),
+            Box::new(m20261130_000003_participant_record_keys::Migration),
         ]
     }
 }
@@ -214,6 +216,7 @@ mod tests {
             consent_given_by: Set(Some(ConsentGivenBy::Child)),
             sharing_recorded_on: Set(start),
             sharing_recorded_by: Set(worker.id),
+            record_key: Set(7),
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),

@@ -228,18 +228,25 @@ fn commissioned_interventions(organisation_id: Uuid) -> SelectStatement {
 pub fn visible_participants(actor: &Actor) -> Condition {
     match actor.role {
         UserRole::Admin => Condition::all(),
-        UserRole::Provider => {
-            Condition::all().add(participant::Column::ProviderId.eq(actor.organisation_id))
-        }
-        UserRole::Commissioner => {
-            Condition::all()
-                .add(participant::Column::SharingBasis.ne(SharingBasis::None))
-                .add(participant::Column::Id.in_subquery(
-                    participants_in_commissioned_partnerships(actor.organisation_id),
-                ))
-        }
+        UserRole::Provider => own_participants(actor.organisation_id),
+        UserRole::Commissioner => commissioned_shared_participants(actor.organisation_id),
         UserRole::Viewer => nothing(),
     }
+}
+
+fn own_participants(organisation_id: Uuid) -> Condition {
+    Condition::all().add(participant::Column::ProviderId.eq(organisation_id))
+}
+
+/// Participants enrolled in partnerships the organisation commissions whose information-sharing
+/// decision allows it.
+fn commissioned_shared_participants(organisation_id: Uuid) -> Condition {
+    Condition::all()
+        .add(participant::Column::SharingBasis.ne(SharingBasis::None))
+        .add(
+            participant::Column::Id
+                .in_subquery(participants_in_commissioned_partnerships(organisation_id)),
+        )
 }
 
 /// Ids of the participants matching `condition`, as a subquery.
@@ -257,23 +264,63 @@ fn participant_ids(condition: Condition) -> SelectStatement {
 pub fn visible_enrolments(actor: &Actor) -> Condition {
     match actor.role {
         UserRole::Admin => Condition::all(),
-        UserRole::Provider => Condition::all().add(enrolment::Column::ParticipantId.in_subquery(
-            participant_ids(
-                Condition::all().add(participant::Column::ProviderId.eq(actor.organisation_id)),
-            ),
-        )),
-        UserRole::Commissioner => Condition::all()
-            .add(
-                enrolment::Column::InterventionId
-                    .in_subquery(commissioned_interventions(actor.organisation_id)),
-            )
-            .add(
-                enrolment::Column::ParticipantId.in_subquery(participant_ids(
-                    Condition::all().add(participant::Column::SharingBasis.ne(SharingBasis::None)),
-                )),
-            ),
+        UserRole::Provider => own_enrolments(actor.organisation_id),
+        UserRole::Commissioner => commissioned_shared_enrolments(actor.organisation_id),
         UserRole::Viewer => nothing(),
     }
+}
+
+/// Enrolments of the organisation's own participants.
+fn own_enrolments(organisation_id: Uuid) -> Condition {
+    Condition::all().add(
+        enrolment::Column::ParticipantId
+            .in_subquery(participant_ids(own_participants(organisation_id))),
+    )
+}
+
+/// Enrolments in partnerships the organisation commissions, of participants whose
+/// information-sharing decision allows it.
+fn commissioned_shared_enrolments(organisation_id: Uuid) -> Condition {
+    Condition::all()
+        .add(
+            enrolment::Column::InterventionId
+                .in_subquery(commissioned_interventions(organisation_id)),
+        )
+        .add(
+            enrolment::Column::ParticipantId.in_subquery(participant_ids(
+                Condition::all().add(participant::Column::SharingBasis.ne(SharingBasis::None)),
+            )),
+        )
+}
+
+/// Enrolments whose rows some user of the actor's organisation may read, whatever the actor's
+/// own role: what its users could pool, and so what disclosure control must assume the
+/// organisation knows (§6.4). For a query that joins `participants`, the sharing decision is
+/// read from the joined row instead of a scan of every participant.
+pub fn enrolments_known_to_organisation(actor: &Actor) -> Condition {
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    let organisation_id = actor.organisation_id;
+    Condition::any().add(own_participants(organisation_id)).add(
+        Condition::all()
+            .add(
+                enrolment::Column::InterventionId
+                    .in_subquery(commissioned_interventions(organisation_id)),
+            )
+            .add(participant::Column::SharingBasis.ne(SharingBasis::None)),
+    )
+}
+
+/// Participants whose rows some user of the actor's organisation may read (as
+/// [`enrolments_known_to_organisation`], for queries over `participants`).
+pub fn participants_known_to_organisation(actor: &Actor) -> Condition {
+    if actor.is_admin() {
+        return Condition::all();
+    }
+    Condition::any()
+        .add(own_participants(actor.organisation_id))
+        .add(commissioned_shared_participants(actor.organisation_id))
 }
 
 /// Whether the actor belongs to the organisation that owns a participant. Reads by anyone else

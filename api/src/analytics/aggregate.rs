@@ -1,6 +1,8 @@
 //! The §6.1–§6.2 arithmetic, done by the database: per enrolment and indicator the baseline and
-//! latest values (a window function), then per cell the counts and means (GROUP BY). Both
-//! statements run unchanged on SQLite (≥ 3.25) and PostgreSQL; no record is loaded into Rust.
+//! latest values (a window function), then per cell the additive parts of every statistic
+//! (GROUP BY), split by whether the caller's organisation knows the young people, with the keys
+//! disclosure control derives its noise from. Both statements run unchanged on SQLite (≥ 3.25)
+//! and PostgreSQL; no record is loaded into Rust.
 //!
 //! Group columns are named by [`Dimension`], whose SQL names are constants, never input.
 
@@ -75,27 +77,76 @@ pub enum Key {
     Missing,
 }
 
-/// A cell's numbers before disclosure control. Counts are of enrolments (the unit of analysis,
+/// One statistic's additive parts over a set of enrolments, before disclosure control: how
+/// many enrolments have a value, the sum and the largest absolute size of their values, and the
+/// set's key (the sum of the young people's record keys, plus their values in thousandths, so
+/// that the same young people with the same values always have the same key, §6.4). Counts
+/// have no values: their sum and largest are 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    pub units: i64,
+    pub sum: f64,
+    pub key: i64,
+    pub largest: f64,
+}
+
+impl Tally {
+    /// The tally of both sets together.
+    pub fn plus(&self, other: &Self) -> Self {
+        Self {
+            units: self.units + other.units,
+            sum: self.sum + other.sum,
+            key: self.key.wrapping_add(other.key),
+            largest: self.largest.max(other.largest),
+        }
+    }
+
+    /// The mean value, unprotected.
+    pub fn mean(&self) -> Option<f64> {
+        (self.units > 0).then(|| self.sum / self.units as f64)
+    }
+}
+
+/// A cell's numbers over the young people its caller's organisation knows, and over those
+/// withheld from it (§6.4): disclosure control decides whether the second part counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Split<P> {
+    pub known: P,
+    pub withheld: P,
+}
+
+impl<P> Split<P> {
+    /// The part of the young people the caller's organisation knows (`withheld` false) or not.
+    fn part_mut(&mut self, withheld: bool) -> &mut P {
+        if withheld {
+            &mut self.withheld
+        } else {
+            &mut self.known
+        }
+    }
+}
+
+/// The §6.1–§6.2 numbers of a set of enrolments. Counts are of enrolments (the unit of analysis,
 /// §6.1) unless named `records`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Counts {
+pub struct Part {
     /// Enrolments with any record in scope.
-    pub participants: i64,
+    pub participants: Tally,
     pub records: i64,
-    /// Of `participants`, those whose rows the caller may not read (§6.4).
-    pub hidden: i64,
-    pub with_baseline: i64,
-    pub mean_baseline: Option<f64>,
-    pub with_latest: i64,
-    pub mean_latest: Option<f64>,
-    /// Enrolments with both a baseline and a latest value.
-    pub with_change: i64,
-    pub mean_change: Option<f64>,
-    /// Of `with_change`, those whose change went the indicator's good way.
-    pub improved: i64,
-    /// Of `with_latest`, those whose latest value is 1 (meaningful for BOOLEAN indicators).
-    pub achieved: i64,
+    /// BASELINE values.
+    pub baseline: Tally,
+    /// Latest values.
+    pub latest: Tally,
+    /// Latest − baseline, where both exist.
+    pub change: Tally,
+    /// Over the enrolments with a change: 1 where it went the indicator's good way, else 0.
+    pub improved: Tally,
+    /// Over the enrolments with a latest value: 1 where it is 1 (BOOLEAN indicators), else 0.
+    pub achieved: Tally,
 }
+
+/// A cell's numbers before disclosure control.
+pub type Counts = Split<Part>;
 
 /// One group of the result: its keys, in the order of the dimensions asked for, and numbers.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,14 +156,15 @@ pub struct Cell<N> {
 }
 
 /// A trend cell's numbers (§6.2 with a time bucket): per bucket and phase, the enrolments with a
-/// record, their records, and the mean of each enrolment's mean value.
+/// record, their records, and each enrolment's mean value there.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrendCounts {
-    pub participants: i64,
+pub struct TrendPart {
+    pub participants: Tally,
     pub records: i64,
-    pub hidden: i64,
-    pub mean_value: Option<f64>,
+    pub value: Tally,
 }
+
+pub type TrendCounts = Split<TrendPart>;
 
 /// The time buckets of a trend, by `observed_on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,21 +200,91 @@ fn with_scoped(actor: &Actor, scope: &Scope, backend: sea_orm::DbBackend, rest: 
     Statement::from_sql_and_values(backend, sql, scoped.values.map(|v| v.0).unwrap_or_default())
 }
 
-/// `GROUP BY …` / `ORDER BY …` of the cell keys (nothing for a single total cell).
-fn clause(keyword: &str, columns: &str) -> String {
-    match columns.strip_prefix(", ") {
-        Some(list) => format!("{keyword} {list}"),
-        None => String::new(),
+/// The SQL of a statistic's [`Tally`] over the `per_enrolment` rows `e` whose `value` (an
+/// expression) is not NULL: `{name}_units`, `_sum`, `_key` and `_largest`. The key adds the
+/// value in thousandths to the record key, so that a changed value changes the noise. `SUM`s of
+/// integers are cast because PostgreSQL sums a BIGINT into a NUMERIC.
+fn tally_columns(name: &str, value: &str) -> String {
+    format!(
+        "COUNT({value}) AS {name}_units,
+       SUM({value}) AS {name}_sum,
+       CAST(COALESCE(SUM(CASE WHEN {value} IS NOT NULL
+                              THEN e.record_key + CAST(ROUND({value} * 1000) AS BIGINT) END), 0)
+            AS BIGINT) AS {name}_key,
+       MAX(ABS({value})) AS {name}_largest"
+    )
+}
+
+fn read_tally(row: &QueryResult, name: &str) -> Result<Tally, DbErr> {
+    Ok(Tally {
+        units: row.try_get("", &format!("{name}_units"))?,
+        sum: row
+            .try_get::<Option<f64>>("", &format!("{name}_sum"))?
+            .unwrap_or_default(),
+        key: row.try_get("", &format!("{name}_key"))?,
+        largest: row
+            .try_get::<Option<f64>>("", &format!("{name}_largest"))?
+            .unwrap_or_default(),
+    })
+}
+
+/// A count's tally: `participants` enrolments whose record keys sum to `participants_key`.
+fn read_count(row: &QueryResult) -> Result<Tally, DbErr> {
+    Ok(Tally {
+        units: row.try_get("", "participants")?,
+        key: row.try_get("", "participants_key")?,
+        ..Tally::default()
+    })
+}
+
+/// A 0/1 statistic over the enrolments of `base`: `ones` of them are 1.
+fn ones_of(base: &Tally, ones: i64) -> Tally {
+    Tally {
+        units: base.units,
+        sum: ones as f64,
+        key: base.key,
+        largest: if base.units > 0 { 1.0 } else { 0.0 },
     }
 }
 
+/// Rows come grouped by the cell keys and then by `withheld`, in key order: each cell gets its
+/// known and its withheld part. Without dimensions there is exactly one cell, possibly empty.
+fn split_cells<P: Default>(
+    rows: &[QueryResult],
+    keys_of: impl Fn(&QueryResult) -> Result<Vec<Key>, DbErr>,
+    part_of: impl Fn(&QueryResult) -> Result<P, DbErr>,
+    single: bool,
+) -> Result<Vec<Cell<Split<P>>>, DbErr> {
+    let mut cells: Vec<Cell<Split<P>>> = Vec::new();
+    for row in rows {
+        let keys = keys_of(row)?;
+        let withheld = row.try_get::<i32>("", "withheld")? != 0;
+        let part = part_of(row)?;
+        match cells.last_mut() {
+            Some(cell) if cell.keys == keys => *cell.numbers.part_mut(withheld) = part,
+            _ => {
+                let mut numbers = Split::default();
+                *numbers.part_mut(withheld) = part;
+                cells.push(Cell { keys, numbers });
+            }
+        }
+    }
+    if single && cells.is_empty() {
+        cells.push(Cell {
+            keys: Vec::new(),
+            numbers: Split::default(),
+        });
+    }
+    Ok(cells)
+}
+
 /// The §6.1–§6.2 numbers of the scope's records, one cell per combination of `dimensions` that
-/// has records (exactly one cell, possibly empty, when there are no dimensions).
+/// has records (exactly one cell, possibly empty, when there are no dimensions), each split by
+/// whether the caller's organisation knows the young people.
 ///
 /// Per enrolment and indicator (and submission, when grouped by it): `baseline` is the BASELINE
 /// value, `latest` the most recent other record (by `observed_on`, then FOLLOW_UP before EXIT
-/// before INTERIM: `recency` 1). `SUM`s are cast because PostgreSQL sums a BIGINT into a
-/// NUMERIC.
+/// before INTERIM: `recency` 1).
 pub async fn outcome_cells(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -200,7 +322,8 @@ pub async fn outcome_cells(
 per_enrolment AS (
     SELECT s.enrolment_id, s.indicator_id, s.direction{inner_keys},
            COUNT(*) AS records,
-           MAX(s.hidden) AS hidden,
+           MAX(s.withheld) AS withheld,
+           MAX(s.record_key) AS record_key,
            MAX(CASE WHEN s.phase_rank = 0 THEN s.value END) AS baseline,
            MAX(l.value) AS latest
     FROM scoped s
@@ -210,48 +333,53 @@ per_enrolment AS (
           AND l.recency = 1
     GROUP BY s.enrolment_id, s.indicator_id, s.direction{inner_keys}
 )
-SELECT COUNT(*) AS participants{outer_keys},
-       CAST(COALESCE(SUM(e.records), 0) AS BIGINT) AS records,
-       CAST(COALESCE(SUM(e.hidden), 0) AS BIGINT) AS hidden,
-       COUNT(e.baseline) AS with_baseline,
-       AVG(e.baseline) AS mean_baseline,
-       COUNT(e.latest) AS with_latest,
-       AVG(e.latest) AS mean_latest,
-       COUNT(e.latest - e.baseline) AS with_change,
-       AVG(e.latest - e.baseline) AS mean_change,
+SELECT e.withheld{outer_keys},
+       COUNT(*) AS participants,
+       CAST(SUM(e.record_key) AS BIGINT) AS participants_key,
+       CAST(SUM(e.records) AS BIGINT) AS records,
+       {baseline},
+       {latest},
+       {change},
        CAST(COALESCE(SUM(CASE WHEN (e.latest - e.baseline) * e.direction > 0 THEN 1 ELSE 0 END), 0)
             AS BIGINT) AS improved,
        CAST(COALESCE(SUM(CASE WHEN e.latest = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS achieved
 FROM per_enrolment e
-{group_by}
-{order_by}",
-        group_by = clause("GROUP BY", &outer_keys),
-        order_by = clause("ORDER BY", &outer_keys),
+GROUP BY e.withheld{outer_keys}
+ORDER BY {order_keys}e.withheld",
+        baseline = tally_columns("baseline", "e.baseline"),
+        latest = tally_columns("latest", "e.latest"),
+        change = tally_columns("change", "(e.latest - e.baseline)"),
+        order_keys = order_prefix(&outer_keys),
     );
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(with_scoped(actor, scope, backend, &rest))
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Cell {
-                keys: read_keys(row, dimensions)?,
-                numbers: Counts {
-                    participants: row.try_get("", "participants")?,
-                    records: row.try_get("", "records")?,
-                    hidden: row.try_get("", "hidden")?,
-                    with_baseline: row.try_get("", "with_baseline")?,
-                    mean_baseline: row.try_get("", "mean_baseline")?,
-                    with_latest: row.try_get("", "with_latest")?,
-                    mean_latest: row.try_get("", "mean_latest")?,
-                    with_change: row.try_get("", "with_change")?,
-                    mean_change: row.try_get("", "mean_change")?,
-                    improved: row.try_get("", "improved")?,
-                    achieved: row.try_get("", "achieved")?,
-                },
+    split_cells(
+        &rows,
+        |row| read_keys(row, dimensions),
+        |row| {
+            let change = read_tally(row, "change")?;
+            let latest = read_tally(row, "latest")?;
+            Ok(Part {
+                participants: read_count(row)?,
+                records: row.try_get("", "records")?,
+                baseline: read_tally(row, "baseline")?,
+                improved: ones_of(&change, row.try_get("", "improved")?),
+                achieved: ones_of(&latest, row.try_get("", "achieved")?),
+                latest,
+                change,
             })
-        })
-        .collect()
+        },
+        dimensions.is_empty(),
+    )
+}
+
+/// `a, b, ` for the key columns `, a, b`: the cell keys before `withheld` in `ORDER BY`.
+fn order_prefix(columns: &str) -> String {
+    columns
+        .strip_prefix(", ")
+        .map_or_else(String::new, |list| format!("{list}, "))
 }
 
 /// A trend's cells: per time bucket and phase (and `dimensions`), the enrolments with a record
@@ -271,43 +399,46 @@ pub async fn trend_cells(
         "per_enrolment AS (
     SELECT s.enrolment_id, s.phase, s.obs_year AS bucket_year, {index} AS bucket_index{inner_keys},
            COUNT(*) AS records,
-           MAX(s.hidden) AS hidden,
+           MAX(s.withheld) AS withheld,
+           MAX(s.record_key) AS record_key,
            AVG(s.value) AS value
     FROM scoped s
     GROUP BY s.enrolment_id, s.phase, s.obs_year, {index}{inner_keys}
 )
-SELECT e.bucket_year, e.bucket_index, e.phase{outer_keys},
+SELECT e.bucket_year, e.bucket_index, e.phase, e.withheld{outer_keys},
        COUNT(*) AS participants,
+       CAST(SUM(e.record_key) AS BIGINT) AS participants_key,
        CAST(SUM(e.records) AS BIGINT) AS records,
-       CAST(SUM(e.hidden) AS BIGINT) AS hidden,
-       AVG(e.value) AS mean_value
+       {value}
 FROM per_enrolment e
-GROUP BY e.bucket_year, e.bucket_index, e.phase{outer_keys}
-ORDER BY e.bucket_year, e.bucket_index, e.phase{outer_keys}"
+GROUP BY e.bucket_year, e.bucket_index, e.phase, e.withheld{outer_keys}
+ORDER BY e.bucket_year, e.bucket_index, e.phase{outer_keys}, e.withheld",
+        value = tally_columns("value", "e.value"),
     );
     let backend = db.get_database_backend();
     let rows = db
         .query_all_raw(with_scoped(actor, scope, backend, &rest))
         .await?;
-    rows.iter()
-        .map(|row| {
+    split_cells(
+        &rows,
+        |row| {
             let mut keys = vec![
                 Key::Number(row.try_get("", "bucket_year")?),
                 Key::Number(row.try_get("", "bucket_index")?),
                 Key::Text(row.try_get("", "phase")?),
             ];
             keys.extend(read_keys(row, dimensions)?);
-            Ok(Cell {
-                keys,
-                numbers: TrendCounts {
-                    participants: row.try_get("", "participants")?,
-                    records: row.try_get("", "records")?,
-                    hidden: row.try_get("", "hidden")?,
-                    mean_value: row.try_get("", "mean_value")?,
-                },
+            Ok(keys)
+        },
+        |row| {
+            Ok(TrendPart {
+                participants: read_count(row)?,
+                records: row.try_get("", "records")?,
+                value: read_tally(row, "value")?,
             })
-        })
-        .collect()
+        },
+        false,
+    )
 }
 
 fn read_keys(row: &QueryResult, dimensions: &[Dimension]) -> Result<Vec<Key>, DbErr> {

@@ -1,87 +1,277 @@
-//! Disclosure control (DESIGN §6.4): which cells of a result may show their numbers, so that no
-//! child can be picked out of an aggregate, alone or by differencing it against the other cells
-//! and totals of the same response.
+//! Disclosure control (DESIGN §6.4; README "How the numbers protect children"): what an
+//! aggregate may show, so that no child can be picked out of it, alone or by combining it with
+//! other answers. One policy for every aggregate the API serves.
 //!
-//! - **Primary:** a cell about fewer than `SUPPRESSION_THRESHOLD` young people is suppressed, and
-//!   so is one in which a few (but not none) are young people whose rows the caller cannot read:
-//!   a commissioner who reads the shared rows would otherwise subtract them from the cell and
-//!   be left with the few others' values.
-//! - **Secondary:** within each group (the cells that differ in one dimension only, so together
-//!   they make up the total over that dimension), a lone suppressed cell takes the next smallest
-//!   cell with it. Then the total minus the shown cells is the sum of two or more cells, never
-//!   one. The next smallest is counted in young people the caller cannot read, since rows the
-//!   caller reads hide nothing.
-//! - **Exempt:** admins, and a provider whose result is only about its own young people.
-//! - **Rounding:** optionally (`ROUND_COUNTS_TO`), counts shown to non-exempt callers are rounded
-//!   to the nearest multiple.
+//! - **Per organisation.** What a caller could combine is what its organisation can read: its
+//!   users pool what they know. Young people none of the organisation's users may read are
+//!   *withheld* from it.
+//! - **Never blank for lack of sharing.** Where 1 to threshold − 1 young people of a statistic
+//!   are withheld, the statistic is computed without them (and flagged), rather than suppressed:
+//!   a commissioner always gets a usable number that reveals nothing beyond the rows it reads.
+//! - **Cell-key perturbation** (ONS, Census 2021; ABS TableBuilder). Every young person has a
+//!   random record key; a set's key is derived from theirs, and a published table maps (cell key,
+//!   count) to a small bounded noise. Means and percentages are computed from sums perturbed in
+//!   proportion to the largest single contribution (ABS magnitude perturbation). The same young
+//!   people with the same values always get the same noise, whatever query reached them, so
+//!   asking again or differently averages nothing away, and differences of two answers do not
+//!   cancel the noise.
+//! - **Small cells:** a cell about fewer than `SUPPRESSION_THRESHOLD` young people is
+//!   suppressed, and a statistic over fewer than that many (its own base: those with a
+//!   baseline and a latest value for a change) is null. Within a group of cells that add up to
+//!   a total, a lone suppressed cell takes the next smallest with it (secondary suppression),
+//!   counted in young people withheld from the caller, since rows it reads hide nothing.
+//! - **Exact:** admins, and a provider whose result is only about young people its organisation
+//!   knows (its own), see every number unperturbed.
 
 use std::collections::HashMap;
 
-use super::aggregate::Key;
+use super::aggregate::{Key, Tally};
 use crate::{
     access::{auth::Actor, policy},
-    platform::config::Disclosure,
+    platform::{
+        config::Disclosure,
+        error::{ApiError, ApiResult},
+    },
 };
 
-/// How one response is protected.
+/// The size of the count perturbation table: cell keys are taken modulo this.
+pub const CELL_KEYS: i64 = 256;
+
+/// How a response is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Every number exact: admins, and a provider looking only at its own young people.
+    Exact,
+    /// Small cells suppressed, numbers otherwise exact (perturbation switched off).
+    SuppressedOnly,
+    /// Small cells suppressed, and every number perturbed by the cell-key method.
+    CellKey,
+}
+
+/// Which statistic a magnitude belongs to: each draws its own noise from the same key, so that
+/// two statistics of one cell do not move together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistic {
+    Baseline = 1,
+    Latest = 2,
+    Change = 3,
+    Improved = 4,
+    Achieved = 5,
+    TrendValue = 6,
+    Records = 7,
+}
+
+/// A new participant's record key: uniformly random, 31 bits, never exposed.
+pub fn new_record_key() -> ApiResult<i32> {
+    let bits = getrandom::u32().map_err(|err| {
+        tracing::error!(error = %err, "no randomness for a record key");
+        ApiError::internal("no randomness for a record key")
+    })?;
+    Ok((bits >> 1) as i32)
+}
+
+/// How one response is protected.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rule {
+    method: Method,
     threshold: i64,
-    round_counts_to: Option<i64>,
-    exempt: bool,
+    max_noise: i64,
+    /// The magnitude noise's bound, as a share of the largest single contribution.
+    magnitude: f64,
+}
+
+/// The enrolments a statistic is published over, and whether some withheld ones were left out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Base {
+    pub tally: Tally,
+    pub excludes_unshared: bool,
+    /// How many enrolments the statistic has before any are left out.
+    pub all: i64,
 }
 
 impl Rule {
     pub fn new(settings: Disclosure, exempt: bool) -> Self {
+        let perturbs = settings.cell_key_max_noise > 0 || settings.magnitude_noise_percent > 0;
         Self {
+            method: match (exempt, perturbs) {
+                (true, _) => Method::Exact,
+                (false, false) => Method::SuppressedOnly,
+                (false, true) => Method::CellKey,
+            },
             threshold: i64::from(settings.suppression_threshold),
-            round_counts_to: settings.round_counts_to.map(i64::from),
-            exempt,
+            max_noise: i64::from(settings.cell_key_max_noise),
+            magnitude: f64::from(settings.magnitude_noise_percent) / 100.0,
         }
     }
 
-    /// Whether a mean or percentage over `base` enrolments may be shown.
-    pub fn shows_mean_of(&self, base: i64) -> bool {
-        self.exempt || base >= self.threshold
+    pub fn method(&self) -> Method {
+        self.method
     }
 
-    /// A count as it may be shown.
-    pub fn count(&self, n: i64) -> i32 {
-        let shown = match self.round_counts_to {
-            Some(step) if !self.exempt && step > 1 => (n + step / 2) / step * step,
-            _ => n,
+    pub fn threshold(&self) -> i64 {
+        self.threshold
+    }
+
+    /// The largest change perturbation makes to a count (0 unless `CellKey`).
+    pub fn max_noise(&self) -> i64 {
+        if self.method == Method::CellKey {
+            self.max_noise
+        } else {
+            0
+        }
+    }
+
+    /// The largest change perturbation makes to a sum, as a share of its largest contribution.
+    pub fn max_magnitude_noise(&self) -> f64 {
+        if self.method == Method::CellKey {
+            self.magnitude
+        } else {
+            0.0
+        }
+    }
+
+    fn exempt(&self) -> bool {
+        self.method == Method::Exact
+    }
+
+    /// The enrolments a statistic is published over: all of them, unless 1 to threshold − 1
+    /// are withheld from the caller's organisation; then only those it knows, flagged.
+    pub fn base(&self, known: &Tally, withheld: &Tally) -> Base {
+        let all = known.units + withheld.units;
+        let few_withheld = withheld.units > 0 && withheld.units < self.threshold;
+        if few_withheld && !self.exempt() {
+            Base {
+                tally: *known,
+                excludes_unshared: true,
+                all,
+            }
+        } else {
+            Base {
+                tally: known.plus(withheld),
+                excludes_unshared: false,
+                all,
+            }
+        }
+    }
+
+    /// Primary suppression of a cell whose young people are `base`: when fewer than the
+    /// threshold are left to publish. A cell with no young people at all is shown: a zero picks
+    /// nobody out, and on a map of services a zero is the finding.
+    pub fn suppresses(&self, base: &Base) -> bool {
+        !self.exempt() && base.all > 0 && base.tally.units < self.threshold
+    }
+
+    /// A count of the `tally`'s enrolments as it may be shown: under `CellKey`, plus the noise
+    /// the perturbation table gives its key, never below 1 (a zero stays a zero).
+    pub fn count(&self, tally: &Tally) -> i32 {
+        self.count_with_key(tally.units, tally.key)
+    }
+
+    /// A count of records among the `participants`' enrolments, as it may be shown.
+    pub fn records(&self, records: i64, participants: &Tally) -> i32 {
+        // A key of its own, so that the records' noise is not the participants' noise.
+        let key = participants
+            .key
+            .wrapping_add(Statistic::Records as i64 * records);
+        self.count_with_key(records, key)
+    }
+
+    fn count_with_key(&self, n: i64, key: i64) -> i32 {
+        let shown = if n > 0 && self.method == Method::CellKey {
+            (n + count_noise(self.max_noise, key)).max(1)
+        } else {
+            n
         };
         i32::try_from(shown).unwrap_or(i32::MAX)
     }
 
-    /// Primary suppression of a cell about `participants` young people, `hidden` of whom the
-    /// caller cannot read. A cell with no young people at all is shown: a zero picks nobody out, and on a map of
-    /// services a zero is the finding.
-    pub fn suppresses(&self, participants: i64, hidden: i64) -> bool {
-        !self.exempt
-            && participants > 0
-            && (participants < self.threshold || (hidden > 0 && hidden < self.threshold))
+    /// The mean value of a statistic's base, as it may be shown: null when the base is empty or
+    /// smaller than the threshold; under `CellKey`, the sum perturbed by up to `magnitude` of
+    /// the largest single contribution, the direction and size drawn from the base's key.
+    pub fn mean(&self, base: &Tally, statistic: Statistic) -> Option<f64> {
+        if base.units == 0 || (!self.exempt() && base.units < self.threshold) {
+            return None;
+        }
+        let noise = if self.method == Method::CellKey {
+            unit_noise(base.key, statistic) * self.magnitude * base.largest
+        } else {
+            0.0
+        };
+        Some((base.sum + noise) / base.units as f64)
+    }
+
+    /// The percentage of a 0/1 statistic's base that is 1, as it may be shown (see [`Self::mean`]),
+    /// within 0–100.
+    pub fn percent(&self, base: &Tally, statistic: Statistic) -> Option<f64> {
+        self.mean(base, statistic)
+            .map(|share| (100.0 * share).clamp(0.0, 100.0))
     }
 }
 
-/// The rule for a response about young people `hidden` of whom the caller cannot read: exact
-/// for admins, and for a provider when every one of them is its own (§6.4).
-pub fn rule_for(settings: Disclosure, actor: &Actor, hidden: i64) -> Rule {
-    Rule::new(settings, policy::sees_every_aggregate(actor, hidden == 0))
+/// The count perturbation table for noise up to `max_noise` = D: cell keys 0–255 are laid out
+/// over the noises −D..=D in order, each with a share of the keys proportional to D + 1 − |noise|
+/// (for D = 2: −2 for keys 0–28, −1 for 29–85, 0 for 86–170, +1 for 171–227, +2 for 228–255).
+pub fn count_noise(max_noise: i64, cell_key: i64) -> i64 {
+    let key = cell_key.rem_euclid(CELL_KEYS);
+    let total = (max_noise + 1) * (max_noise + 1);
+    let mut cumulative = 0;
+    for noise in -max_noise..=max_noise {
+        cumulative += max_noise + 1 - noise.abs();
+        if key * total < cumulative * CELL_KEYS {
+            return noise;
+        }
+    }
+    max_noise
 }
 
-/// The rule for one response and which of its cells are suppressed: every aggregate the API
-/// serves passes through here.
+/// A magnitude's noise for a key: uniform in [−1, 1], and independent between statistics.
+pub fn unit_noise(key: i64, statistic: Statistic) -> f64 {
+    let bits = mix((key as u64) ^ mix(statistic as u64));
+    // The top 53 bits as a fraction of 1, stretched to [−1, 1].
+    (bits >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+}
+
+/// SplitMix64's finaliser: every bit of the output depends on every bit of the input.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The rule for a response about young people `withheld` of whom the caller's organisation
+/// cannot read: exact for admins, and for a provider when it knows every one (§6.4).
+pub fn rule_for(settings: Disclosure, actor: &Actor, withheld: i64) -> Rule {
+    Rule::new(settings, policy::sees_every_aggregate(actor, withheld == 0))
+}
+
+/// A table's protection: the rule for the response, each cell's published participants, and
+/// which cells are suppressed. Every table of cells the API serves passes through here.
+pub struct Protected {
+    pub rule: Rule,
+    pub bases: Vec<Base>,
+    pub suppressed: Vec<bool>,
+}
+
+/// Protects a table whose cells have `keys` and participants `known` and `withheld` from the
+/// caller's organisation (see [`Facts`] for `dimensions_from`).
 pub fn protect(
     settings: Disclosure,
     actor: &Actor,
-    cells: &[Facts<'_>],
+    cells: &[(&[Key], Tally, Tally)],
     dimensions_from: usize,
-) -> (Rule, Vec<bool>) {
-    let hidden = cells.iter().map(|cell| cell.hidden).sum();
-    let rule = rule_for(settings, actor, hidden);
-    let suppressed = suppressed(&rule, cells, dimensions_from);
-    (rule, suppressed)
+) -> Protected {
+    let withheld = cells.iter().map(|(_, _, withheld)| withheld.units).sum();
+    let rule = rule_for(settings, actor, withheld);
+    let facts: Vec<Facts<'_>> = cells
+        .iter()
+        .map(|(keys, known, withheld)| Facts::of(&rule, keys, known, withheld))
+        .collect();
+    Protected {
+        suppressed: suppressed(&rule, &facts, dimensions_from),
+        bases: facts.into_iter().map(|facts| facts.base).collect(),
+        rule,
+    }
 }
 
 /// What disclosure control needs to know of a cell.
@@ -90,17 +280,35 @@ pub struct Facts<'a> {
     /// The cell's keys. Those before `dimensions_from` partition the result into independent
     /// tables (a trend's bucket and phase); the rest are dimensions whose cells add up to totals.
     pub keys: &'a [Key],
-    pub participants: i64,
-    pub hidden: i64,
+    /// The young people (enrolments) of the cell, and those its numbers are about.
+    pub base: Base,
+    /// Of those its numbers are about, the ones withheld from the caller's organisation.
+    pub withheld: i64,
+}
+
+impl<'a> Facts<'a> {
+    /// A cell whose participants are `known` and `withheld` under `rule`.
+    pub fn of(rule: &Rule, keys: &'a [Key], known: &Tally, withheld: &Tally) -> Self {
+        let base = rule.base(known, withheld);
+        Self {
+            keys,
+            base,
+            withheld: if base.excludes_unshared {
+                0
+            } else {
+                withheld.units
+            },
+        }
+    }
 }
 
 /// Which cells are suppressed, in the order given.
 pub fn suppressed(rule: &Rule, cells: &[Facts<'_>], dimensions_from: usize) -> Vec<bool> {
     let mut suppressed: Vec<bool> = cells
         .iter()
-        .map(|cell| rule.suppresses(cell.participants, cell.hidden))
+        .map(|cell| rule.suppresses(&cell.base))
         .collect();
-    if rule.exempt {
+    if rule.exempt() {
         return suppressed;
     }
     let width = cells.first().map_or(0, |cell| cell.keys.len());
@@ -129,12 +337,12 @@ pub fn suppressed(rule: &Rule, cells: &[Facts<'_>], dimensions_from: usize) -> V
                     .iter()
                     .copied()
                     // Suppressing an empty cell would protect nothing.
-                    .filter(|&i| !suppressed[i] && cells[i].participants > 0)
+                    .filter(|&i| !suppressed[i] && cells[i].base.tally.units > 0)
                     .min_by_key(|&i| {
                         (
-                            cells[i].hidden == 0,
-                            cells[i].hidden,
-                            cells[i].participants,
+                            cells[i].withheld == 0,
+                            cells[i].withheld,
+                            cells[i].base.tally.units,
                             i,
                         )
                     });
@@ -154,26 +362,41 @@ pub fn suppressed(rule: &Rule, cells: &[Facts<'_>], dimensions_from: usize) -> V
 mod tests {
     use super::*;
 
-    fn rule(exempt: bool) -> Rule {
-        Rule::new(
-            Disclosure {
-                suppression_threshold: 5,
-                round_counts_to: None,
-            },
-            exempt,
-        )
+    fn settings() -> Disclosure {
+        Disclosure {
+            suppression_threshold: 5,
+            cell_key_max_noise: 2,
+            magnitude_noise_percent: 100,
+        }
     }
 
-    fn cell(keys: &[Key], participants: i64) -> Facts<'_> {
-        Facts {
-            keys,
-            participants,
-            hidden: participants,
+    fn rule(exempt: bool) -> Rule {
+        Rule::new(settings(), exempt)
+    }
+
+    fn count(units: i64) -> Tally {
+        Tally {
+            units,
+            ..Tally::default()
         }
+    }
+
+    /// A cell of young people all withheld from the caller.
+    fn cell(keys: &[Key], participants: i64) -> Facts<'_> {
+        Facts::of(&rule(false), keys, &Tally::default(), &count(participants))
     }
 
     fn text(value: &str) -> Key {
         Key::Text(value.to_owned())
+    }
+
+    fn tally(units: i64, sum: f64, key: i64, largest: f64) -> Tally {
+        Tally {
+            units,
+            sum,
+            key,
+            largest,
+        }
     }
 
     #[test]
@@ -224,35 +447,12 @@ mod tests {
     }
 
     #[test]
-    fn a_few_unreadable_young_people_suppress_a_large_cell() {
-        let keys = [text("a")];
-        let few_hidden = Facts {
-            keys: &keys,
-            participants: 30,
-            hidden: 2,
-        };
-        assert_eq!(
-            suppressed(&rule(false), std::slice::from_ref(&few_hidden), 0),
-            [true]
-        );
-        let all_readable = Facts {
-            hidden: 0,
-            ..few_hidden
-        };
-        assert_eq!(suppressed(&rule(false), &[all_readable], 0), [false]);
-    }
-
-    #[test]
-    fn the_next_smallest_is_counted_in_young_people_the_caller_cannot_read() {
+    fn the_next_smallest_is_counted_in_young_people_withheld_from_the_caller() {
         let keys = [[text("a")], [text("b")], [text("c")]];
         let cells = [
             cell(&keys[0], 3),
-            // Every row readable by the caller: suppressing it would protect nothing.
-            Facts {
-                keys: &keys[1],
-                participants: 6,
-                hidden: 0,
-            },
+            // Every young person known to the caller: suppressing it would protect nothing.
+            Facts::of(&rule(false), &keys[1], &count(6), &Tally::default()),
             cell(&keys[2], 50),
         ];
         assert_eq!(suppressed(&rule(false), &cells, 0), [true, false, true]);
@@ -280,13 +480,107 @@ mod tests {
     }
 
     #[test]
-    fn counts_are_rounded_only_for_callers_who_are_not_exempt() {
-        let settings = Disclosure {
-            suppression_threshold: 5,
-            round_counts_to: Some(5),
+    fn a_few_withheld_young_people_are_left_out_and_many_are_counted() {
+        let known = tally(6, 480.0, 11, 95.0);
+        let few = tally(4, 200.0, 13, 90.0);
+        let base = rule(false).base(&known, &few);
+        assert_eq!((base.tally, base.excludes_unshared), (known, true));
+        let many = tally(5, 250.0, 13, 90.0);
+        let base = rule(false).base(&known, &many);
+        assert_eq!(base.tally.units, 11);
+        assert!(!base.excludes_unshared);
+        let none = Tally::default();
+        assert!(!rule(false).base(&known, &none).excludes_unshared);
+    }
+
+    #[test]
+    fn a_cell_of_a_few_young_people_all_withheld_is_suppressed_not_shown_as_empty() {
+        let keys = [text("a")];
+        let few = Facts::of(&rule(false), &keys, &Tally::default(), &count(2));
+        assert_eq!(few.base.tally.units, 0);
+        assert!(rule(false).suppresses(&few.base));
+        let left_too_few = Facts::of(&rule(false), &keys, &count(3), &count(2));
+        assert!(rule(false).suppresses(&left_too_few.base), "3 left of 5");
+        let empty = Facts::of(&rule(false), &keys, &Tally::default(), &Tally::default());
+        assert!(!rule(false).suppresses(&empty.base), "a zero is shown");
+    }
+
+    #[test]
+    fn the_count_table_is_bounded_triangular_and_covers_every_key() {
+        let noises: Vec<i64> = (0..CELL_KEYS).map(|key| count_noise(2, key)).collect();
+        let share = |noise: i64| noises.iter().filter(|&&n| n == noise).count();
+        assert_eq!(
+            [share(-2), share(-1), share(0), share(1), share(2)],
+            [29, 57, 85, 57, 28]
+        );
+        assert_eq!(count_noise(2, -1), count_noise(2, 255), "keys wrap");
+        assert!((0..CELL_KEYS).all(|key| count_noise(0, key) == 0));
+    }
+
+    #[test]
+    fn counts_are_perturbed_for_callers_who_are_not_exempt_and_never_below_one() {
+        let low_key = tally(1, 0.0, 0, 0.0);
+        assert_eq!(rule(false).count(&low_key), 1, "1 − 2 is held at 1");
+        assert_eq!(rule(true).count(&low_key), 1);
+        let forty = tally(40, 0.0, 240, 0.0);
+        assert_eq!(rule(false).count(&forty), 42);
+        assert_eq!(rule(true).count(&forty), 40, "exact for exempt callers");
+        assert_eq!(
+            rule(false).count(&Tally::default()),
+            0,
+            "a zero stays a zero"
+        );
+    }
+
+    #[test]
+    fn magnitudes_move_by_at_most_their_share_of_the_largest_contribution() {
+        for key in 0..2000 {
+            let base = tally(10, 700.0, key, 90.0);
+            let Some(mean) = rule(false).mean(&base, Statistic::Latest) else {
+                panic!("a base of 10 shows");
+            };
+            assert!((mean * 10.0 - 700.0).abs() <= 90.0 + 1e-9, "{mean}");
+            assert_eq!(
+                rule(false).mean(&base, Statistic::Latest),
+                Some(mean),
+                "the same key gives the same noise"
+            );
+        }
+        let base = tally(10, 700.0, 5, 90.0);
+        assert_eq!(rule(true).mean(&base, Statistic::Latest), Some(70.0));
+        assert_ne!(
+            rule(false).mean(&base, Statistic::Latest),
+            rule(false).mean(&base, Statistic::Change),
+            "statistics draw their own noise"
+        );
+        assert_eq!(
+            rule(false).mean(&tally(4, 10.0, 5, 3.0), Statistic::Latest),
+            None
+        );
+    }
+
+    #[test]
+    fn unit_noise_spreads_over_the_whole_interval() {
+        let noises: Vec<f64> = (0..10_000)
+            .map(|key| unit_noise(key, Statistic::Change))
+            .collect();
+        assert!(noises.iter().all(|noise| (-1.0..=1.0).contains(noise)));
+        let mean = noises.iter().sum::<f64>() / noises.len() as f64;
+        assert!(mean.abs() < 0.05, "centred: {mean}");
+        assert!(noises.iter().any(|&noise| noise > 0.95));
+        assert!(noises.iter().any(|&noise| noise < -0.95));
+    }
+
+    #[test]
+    fn switching_perturbation_off_leaves_suppression_only() {
+        let off = Disclosure {
+            cell_key_max_noise: 0,
+            magnitude_noise_percent: 0,
+            ..settings()
         };
-        assert_eq!(Rule::new(settings, false).count(17), 15);
-        assert_eq!(Rule::new(settings, false).count(18), 20);
-        assert_eq!(Rule::new(settings, true).count(17), 17);
+        let rule = Rule::new(off, false);
+        assert_eq!(rule.method(), Method::SuppressedOnly);
+        assert_eq!(rule.count(&tally(40, 0.0, 240, 0.0)), 40);
+        assert!(rule.suppresses(&rule.base(&count(3), &Tally::default())));
     }
 }

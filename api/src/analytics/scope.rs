@@ -4,8 +4,9 @@
 //! The statement applies, in the database, both the caller's filters and the policy's row
 //! filters: only evidence the caller may count (ACCEPTED submissions of interventions in
 //! partnerships the caller can see, plus, with `includeUnreviewed`, SUBMITTED and
-//! CHANGES_REQUESTED ones the caller can see), and for each record whether the caller could
-//! read the young person's rows themselves (`hidden`), which disclosure control needs (§6.4).
+//! CHANGES_REQUESTED ones the caller can see), and for each record whether the caller's
+//! organisation could read the young person's rows (`withheld`) and the young person's record
+//! key, which disclosure control needs (§6.4).
 
 use chrono::{Datelike, NaiveDate};
 use entity::{
@@ -76,8 +77,9 @@ impl Scope {
 
     /// One row per counted record, with the columns the aggregates group and compute on:
     /// `enrolment_id`, `participant_id`, `submission_id`, `indicator_id`, `value`, `observed_on`, `phase`,
-    /// `phase_rank`, `direction` (+1 where higher is better, −1 otherwise), `hidden` (1 when the
-    /// caller may not read this young person's rows), `obs_year`, `obs_month`, and the group
+    /// `phase_rank`, `direction` (+1 where higher is better, −1 otherwise), `withheld` (1 when no
+    /// user of the caller's organisation may read this young person's rows), `record_key` (the
+    /// young person's key for disclosure control), `obs_year`, `obs_month`, and the group
     /// dimensions `partnership_id`, `intervention_id`, `provider_id`, `area_code`, `category`,
     /// `looked_after`, `sex`, `age_band`.
     pub fn records(&self, actor: &Actor, backend: DbBackend) -> SelectStatement {
@@ -104,11 +106,12 @@ impl Scope {
             1,
         )
         .finally(-1);
-        // Admins read every row; for everyone else the policy's enrolment filter says whose.
-        let hidden = if actor.is_admin() {
+        // Disclosure control counts what the caller's organisation knows, not the one user
+        // (§6.4): its users can pool what they read. Admins know every row.
+        let withheld = if actor.is_admin() {
             Expr::val(0)
         } else {
-            Expr::case(policy::visible_enrolments(actor), 0)
+            Expr::case(policy::enrolments_known_to_organisation(actor), 0)
                 .finally(1)
                 .into()
         };
@@ -128,7 +131,11 @@ impl Scope {
             .expr_as(record(R::Phase), Alias::new("phase"))
             .expr_as(phase_rank, Alias::new("phase_rank"))
             .expr_as(direction, Alias::new("direction"))
-            .expr_as(hidden, Alias::new("hidden"))
+            .expr_as(withheld, Alias::new("withheld"))
+            .expr_as(
+                Expr::col((participant::Entity, participant::Column::RecordKey)),
+                Alias::new("record_key"),
+            )
             .expr_as(Expr::cust(year), Alias::new("obs_year"))
             .expr_as(Expr::cust(month), Alias::new("obs_month"))
             .expr_as(

@@ -202,26 +202,37 @@ pub struct Limits {
     pub max_csv_rows: usize,
 }
 
-/// Statistical disclosure control (DESIGN §6.4): how small a group of young people an aggregate
-/// may describe before its numbers are withheld, so nobody can pick out one child's outcomes.
+/// Statistical disclosure control (DESIGN §6.4; README "How the numbers protect children"): how
+/// small a group of young people an aggregate may describe, and how much noise the cell-key
+/// method adds, so nobody can pick out one child's outcomes, alone or by combining answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Disclosure {
-    /// `SUPPRESSION_THRESHOLD` (default 5, at least 1): an aggregate cell about fewer
-    /// participants than this shows no numbers (`suppressed: true`), and a mean or percentage
-    /// computed from fewer enrolments than this is null. Admins and the provider looking at its
-    /// own participants see every number.
+    /// `SUPPRESSION_THRESHOLD` (default 5, at least 1): an aggregate cell about fewer young
+    /// people than this shows no numbers (`suppressed: true`), a mean or percentage over fewer
+    /// than this is null, and fewer than this withheld from the caller's organisation are left
+    /// out of a statistic rather than counted. Admins and the provider looking at its own
+    /// participants see every number.
     pub suppression_threshold: u32,
-    /// `ROUND_COUNTS_TO` (optional, at least 1, e.g. 5): counts of analytics cells shown to
-    /// callers who are not exempt are rounded to the nearest multiple of this, so that two
-    /// overlapping queries cannot be differenced to an exact small number. Unset: exact counts.
-    pub round_counts_to: Option<u32>,
+    /// `CELL_KEY_MAX_NOISE` (default 2): the most the cell-key method moves a count, up or down.
+    /// 2 is what the ONS used for Census 2021 tables: enough that the difference of two answers
+    /// does not pin down one child, small beside the cells of 50 or more a dashboard is read
+    /// from. 0 (with `CELL_KEY_MAGNITUDE_PERCENT` 0) switches perturbation off.
+    pub cell_key_max_noise: u32,
+    /// `CELL_KEY_MAGNITUDE_PERCENT` (default 100, at most 100): the most the cell-key method
+    /// moves the sum behind a mean or percentage, as a percentage of the largest single young
+    /// person's value in it (ABS magnitude perturbation). At 100, differencing two answers
+    /// leaves an error of the order of one child's value, so an estimate of a whole-number
+    /// value on a 1–10 scale rounds to the truth about 1 time in 20, while a mean over 50 moves
+    /// by at most 2 % of the largest value.
+    pub magnitude_noise_percent: u32,
 }
 
 impl Default for Disclosure {
     fn default() -> Self {
         Self {
             suppression_threshold: 5,
-            round_counts_to: None,
+            cell_key_max_noise: 2,
+            magnitude_noise_percent: 100,
         }
     }
 }
@@ -359,9 +370,19 @@ impl Config {
                     var("SUPPRESSION_THRESHOLD"),
                     Disclosure::default().suppression_threshold,
                 )?,
-                round_counts_to: var("ROUND_COUNTS_TO")
-                    .map(|value| at_least_one("ROUND_COUNTS_TO", Some(value), 1))
-                    .transpose()?,
+                // Beyond 10 the 256 cell keys no longer spread over the noises.
+                cell_key_max_noise: at_most(
+                    "CELL_KEY_MAX_NOISE",
+                    var("CELL_KEY_MAX_NOISE"),
+                    Disclosure::default().cell_key_max_noise,
+                    10,
+                )?,
+                magnitude_noise_percent: at_most(
+                    "CELL_KEY_MAGNITUDE_PERCENT",
+                    var("CELL_KEY_MAGNITUDE_PERCENT"),
+                    Disclosure::default().magnitude_noise_percent,
+                    100,
+                )?,
             },
             log_format,
             cors_origins: var("CORS_ORIGINS")
@@ -620,6 +641,23 @@ where
     value.map_or(Ok(default), |value| parse(variable, &value))
 }
 
+/// A setting with an upper bound.
+fn at_most(
+    variable: &'static str,
+    value: Option<String>,
+    default: u32,
+    most: u32,
+) -> Result<u32, ConfigError> {
+    let parsed = parse_or(variable, value, default)?;
+    if parsed > most {
+        return Err(ConfigError {
+            variable,
+            message: format!("must be at most {most}"),
+        });
+    }
+    Ok(parsed)
+}
+
 /// A count or size that must be positive: zero would refuse every request of its kind.
 fn at_least_one<T>(
     variable: &'static str,
@@ -822,21 +860,48 @@ mod tests {
             "MAX_UPLOAD_BYTES",
             "MAX_CSV_ROWS",
             "SUPPRESSION_THRESHOLD",
-            "ROUND_COUNTS_TO",
         ] {
             for value in ["0", "-3", "many"] {
                 let err = config(true, &[(variable, value)]).unwrap_err();
                 assert_eq!(err.variable, variable, "{variable}={value}");
             }
         }
-        let stricter = config(
-            true,
-            &[("SUPPRESSION_THRESHOLD", "10"), ("ROUND_COUNTS_TO", "5")],
-        )
-        .unwrap();
+        let stricter = config(true, &[("SUPPRESSION_THRESHOLD", "10")]).unwrap();
         assert_eq!(stricter.disclosure.suppression_threshold, 10);
-        assert_eq!(stricter.disclosure.round_counts_to, Some(5));
-        assert_eq!(defaults.disclosure.round_counts_to, None);
+    }
+
+    #[test]
+    fn cell_key_noise_has_defaults_and_bounds() {
+        let defaults = config(true, &[]).unwrap().disclosure;
+        assert_eq!(
+            (
+                defaults.cell_key_max_noise,
+                defaults.magnitude_noise_percent
+            ),
+            (2, 100)
+        );
+        for (variable, value) in [
+            ("CELL_KEY_MAX_NOISE", "11"),
+            ("CELL_KEY_MAX_NOISE", "-1"),
+            ("CELL_KEY_MAGNITUDE_PERCENT", "101"),
+            ("CELL_KEY_MAGNITUDE_PERCENT", "half"),
+        ] {
+            let err = config(true, &[(variable, value)]).unwrap_err();
+            assert_eq!(err.variable, variable, "{variable}={value}");
+        }
+        let off = config(
+            true,
+            &[
+                ("CELL_KEY_MAX_NOISE", "0"),
+                ("CELL_KEY_MAGNITUDE_PERCENT", "0"),
+            ],
+        )
+        .unwrap()
+        .disclosure;
+        assert_eq!(
+            (off.cell_key_max_noise, off.magnitude_noise_percent),
+            (0, 0)
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@ const PROGRAMME_START: NaiveDate = date(2024, 3, 1);
 const REGISTERED: NaiveDate = date(2024, 1, 8);
 /// Each intervention's evidence comes in this many submissions, one per period.
 const PERIODS: i64 = 5;
+/// The random stream the participants' record keys (disclosure control) are drawn from.
+const RECORD_KEYS: u64 = 7;
 
 const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     match NaiveDate::from_ymd_opt(year, month, day) {
@@ -1200,6 +1202,8 @@ impl Builder<'_> {
             consent_given_by,
             sharing_recorded_on: referred,
             sharing_recorded_by: provider.worker,
+            // From a stream of their own, so that the keys leave the rest of the world unchanged.
+            record_key: (self.root.fork(RECORD_KEYS).fork(row as u64).next_u64() >> 33) as i32,
             created_at: created,
             updated_at: created,
             version: 1,

@@ -10,7 +10,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::enums::InterventionCategory;
 
 use self::service::CoverageScope;
-use super::as_of_or_today;
+use super::{DisclosureInfo, as_of_or_today};
 use crate::{
     directory::areas::Area,
     graphql::{clock, db_and_actor, disclosure as disclosure_settings, scalars::Date},
@@ -55,11 +55,18 @@ pub struct AreaCoverage {
     /// True when too few young people are enrolled to show the number (§6.4), or when it must
     /// be hidden so that another area's small number cannot be worked out from the total.
     pub suppressed: bool,
+    /// True when the count leaves out a few young people (fewer than the threshold) whose
+    /// information is not shared with your organisation.
+    pub excludes_unshared: bool,
+    /// How the count was protected.
+    pub disclosure: DisclosureInfo,
 }
 
-impl From<service::AreaCoverage> for AreaCoverage {
-    fn from(coverage: service::AreaCoverage) -> Self {
+impl AreaCoverage {
+    fn of(coverage: service::AreaCoverage, disclosure: DisclosureInfo) -> Self {
         Self {
+            disclosure,
+            excludes_unshared: coverage.excludes_unshared,
             area_code: coverage.area.code.clone(),
             active_interventions: coverage.active_interventions,
             by_category: coverage.by_category.into_iter().map(Into::into).collect(),
@@ -87,7 +94,12 @@ impl CoverageQuery {
             as_of: as_of_or_today(filter.as_of, clock(ctx)?.today()),
             area_codes: filter.area_codes,
         };
-        let coverage = service::coverage(db, actor, disclosure_settings(ctx)?, &scope).await?;
-        Ok(coverage.into_iter().map(AreaCoverage::from).collect())
+        let (rule, coverage) =
+            service::coverage(db, actor, disclosure_settings(ctx)?, &scope).await?;
+        let disclosure = DisclosureInfo::from(&rule);
+        Ok(coverage
+            .into_iter()
+            .map(|area| AreaCoverage::of(area, disclosure))
+            .collect())
     }
 }

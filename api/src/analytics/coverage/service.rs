@@ -14,14 +14,14 @@ use entity::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
-    sea_query::{Expr, Func},
+    sea_query::{Alias, Expr, Func},
 };
 
 use crate::{
     access::{auth::Actor, policy},
     analytics::{
-        aggregate::Key,
-        disclosure::{self, Facts},
+        aggregate::{Key, Split, Tally},
+        disclosure::{self, Protected, Rule},
     },
     platform::{config::Disclosure, error::ApiResult},
 };
@@ -56,16 +56,19 @@ pub struct AreaCoverage {
     /// Too few young people to show (§6.4), or hidden so that another area's small number
     /// cannot be worked out from the total.
     pub suppressed: bool,
+    /// The count leaves out a few young people withheld from the caller's organisation.
+    pub excludes_unshared: bool,
 }
 
 /// Every area's coverage by area name (only `scope.area_codes`, when given), under the
-/// disclosure `settings`: three statements whatever the number of areas.
+/// disclosure `settings`, and the rule that protected it: three statements whatever the number
+/// of areas.
 pub async fn coverage(
     db: &impl ConnectionTrait,
     actor: &Actor,
     settings: Disclosure,
     scope: &CoverageScope,
-) -> ApiResult<Vec<AreaCoverage>> {
+) -> ApiResult<(Rule, Vec<AreaCoverage>)> {
     let as_of = scope.as_of;
     let areas = area::Entity::find()
         .order_by_asc(area::Column::Name)
@@ -94,60 +97,77 @@ pub async fn coverage(
                 .add(enrolment::Column::EndedOn.gt(as_of)),
         )
         .into_query();
-    // Admins read every row; for everyone else the policy's participant filter says whose.
-    let hidden = if actor.is_admin() {
+    // Disclosure control counts what the caller's organisation knows (§6.4).
+    let withheld = if actor.is_admin() {
         Expr::val(0)
     } else {
-        Expr::case(policy::visible_participants(actor), 0)
+        Expr::case(policy::participants_known_to_organisation(actor), 0)
             .finally(1)
             .into()
     };
-    let enrolled: Vec<(String, i64, i64)> = participant::Entity::find()
+    let enrolled: Vec<(String, i32, i64, i64)> = participant::Entity::find()
         .select_only()
         .column(participant::Column::AreaCode)
+        .expr_as(withheld, "withheld")
         .expr_as(
             Func::count(Expr::col(participant::Column::Id)),
             "participants",
         )
         // PostgreSQL sums integers into a BIGINT, SQLite into an INTEGER: both read as i64.
-        .expr_as(Func::sum(hidden), "hidden")
+        .expr_as(
+            Func::sum(Expr::col(participant::Column::RecordKey)),
+            "record_keys",
+        )
         .filter(participant::Column::Id.in_subquery(current_enrolments))
         .group_by(participant::Column::AreaCode)
+        // By the output column's name: both databases allow it, and the subquery is not repeated.
+        .group_by(Expr::col(Alias::new("withheld")))
         .into_tuple()
         .all(db)
         .await?;
 
-    let enrolled: HashMap<String, (i64, i64)> = enrolled
-        .into_iter()
-        .map(|(code, participants, hidden)| (code, (participants, hidden)))
-        .collect();
-    let counts_of = |code: &str| enrolled.get(code).copied().unwrap_or_default();
+    let mut counted: HashMap<String, Split<Tally>> = HashMap::new();
+    for (code, withheld, participants, record_keys) in enrolled {
+        let part = counted.entry(code).or_default();
+        let tally = if withheld == 0 {
+            &mut part.known
+        } else {
+            &mut part.withheld
+        };
+        *tally = Tally {
+            units: participants,
+            key: record_keys,
+            ..Tally::default()
+        };
+    }
+    let counts_of = |code: &str| counted.get(code).cloned().unwrap_or_default();
     let keys: Vec<[Key; 1]> = areas
         .iter()
         .map(|area| [Key::Text(area.code.clone())])
         .collect();
-    let facts: Vec<Facts<'_>> = areas
+    let table: Vec<(&[Key], Tally, Tally)> = areas
         .iter()
         .zip(&keys)
         .map(|(area, keys)| {
-            let (participants, hidden) = counts_of(&area.code);
-            Facts {
-                keys,
-                participants,
-                hidden,
-            }
+            let split = counts_of(&area.code);
+            (keys.as_slice(), split.known, split.withheld)
         })
         .collect();
     // Suppression looks at every area, so a filtered answer hides exactly what the whole
     // table would.
-    let (rule, suppressed) = disclosure::protect(settings, actor, &facts, 0);
+    let Protected {
+        rule,
+        bases,
+        suppressed,
+    } = disclosure::protect(settings, actor, &table, 0);
 
     let wanted = scope.area_codes.as_ref();
-    Ok(areas
+    let areas = areas
         .into_iter()
         .zip(suppressed)
-        .filter(|(area, _)| wanted.is_none_or(|codes| codes.contains(&area.code)))
-        .map(|(area, suppressed)| {
+        .zip(bases)
+        .filter(|((area, _), _)| wanted.is_none_or(|codes| codes.contains(&area.code)))
+        .map(|((area, suppressed), base)| {
             let by_category: Vec<CategoryCount> = services
                 .iter()
                 .filter(|(code, _, _)| *code == area.code)
@@ -159,10 +179,12 @@ pub async fn coverage(
             AreaCoverage {
                 active_interventions: by_category.iter().map(|entry| entry.count).sum(),
                 by_category,
-                participants_enrolled: (!suppressed).then(|| rule.count(counts_of(&area.code).0)),
+                participants_enrolled: (!suppressed).then(|| rule.count(&base.tally)),
                 suppressed,
+                excludes_unshared: !suppressed && base.excludes_unshared,
                 area,
             }
         })
-        .collect())
+        .collect();
+    Ok((rule, areas))
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use self::service::{CheckedScope, Numbers, ScopeRequest};
 use super::{
+    DisclosureInfo,
     aggregate::{Bucket, Dimension, Key},
     as_of_or_today,
 };
@@ -313,6 +314,9 @@ pub struct OutcomeNumbers {
     /// must be hidden so that another small cell cannot be worked out from the totals; every
     /// number is then null.
     pub suppressed: bool,
+    /// True when some numbers leave out a few young people (fewer than the threshold) whose
+    /// information is not shared with your organisation, rather than hiding the cell.
+    pub excludes_unshared: bool,
 }
 
 impl From<Numbers> for OutcomeNumbers {
@@ -326,6 +330,7 @@ impl From<Numbers> for OutcomeNumbers {
             percent_improved: numbers.percent_improved,
             percent_achieved: numbers.percent_achieved,
             suppressed: numbers.suppressed,
+            excludes_unshared: numbers.excludes_unshared,
         }
     }
 }
@@ -346,6 +351,8 @@ pub struct OutcomeSummary {
     as_of: Date,
     /// Whether unreviewed evidence was counted (`includeUnreviewed`).
     includes_unreviewed: bool,
+    /// How the numbers were protected.
+    disclosure: DisclosureInfo,
     cells: Vec<OutcomeCell>,
 }
 
@@ -365,6 +372,9 @@ pub struct TrendCell {
     /// Mean over those enrolments of each one's mean value in the bucket and phase.
     mean_value: Option<f64>,
     suppressed: bool,
+    /// True when some numbers leave out a few young people (fewer than the threshold) whose
+    /// information is not shared with your organisation.
+    excludes_unshared: bool,
 }
 
 /// `outcomeTrend`: cells in bucket, phase and group order.
@@ -374,6 +384,8 @@ pub struct OutcomeTrend {
     as_of: Date,
     includes_unreviewed: bool,
     bucket: TimeBucket,
+    /// How the numbers were protected.
+    disclosure: DisclosureInfo,
     cells: Vec<TrendCell>,
 }
 
@@ -392,8 +404,10 @@ impl OutcomeQuery {
     ) -> async_graphql::Result<OutcomeSummary> {
         let checked = check(ctx, &input.scope, &input.group_by).await?;
         let (db, actor) = db_and_actor(ctx)?;
-        let cells = service::summary(db, actor, disclosure_settings(ctx)?, &checked).await?;
+        let (rule, cells) =
+            service::summary(db, actor, disclosure_settings(ctx)?, &checked).await?;
         Ok(OutcomeSummary {
+            disclosure: DisclosureInfo::from(&rule),
             cells: cells
                 .into_iter()
                 .map(|cell| OutcomeCell {
@@ -416,7 +430,7 @@ impl OutcomeQuery {
     ) -> async_graphql::Result<OutcomeTrend> {
         let checked = check(ctx, &input.scope, &input.group_by).await?;
         let (db, actor) = db_and_actor(ctx)?;
-        let cells = service::trend(
+        let (rule, cells) = service::trend(
             db,
             actor,
             disclosure_settings(ctx)?,
@@ -435,6 +449,7 @@ impl OutcomeQuery {
                 records: cell.records,
                 mean_value: cell.mean_value,
                 suppressed: cell.suppressed,
+                excludes_unshared: cell.excludes_unshared,
             })
             .collect();
         Ok(OutcomeTrend {
@@ -442,6 +457,7 @@ impl OutcomeQuery {
             as_of: checked.scope.as_of.into(),
             includes_unreviewed: checked.scope.include_unreviewed,
             bucket: input.bucket,
+            disclosure: DisclosureInfo::from(&rule),
             cells: shown,
         })
     }

@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::{
     access::{auth::Actor, policy},
     analytics::{
-        aggregate::{self, Bucket, Cell, Counts, Dimension, Key, TrendCounts},
-        disclosure::{self, Facts, Rule},
+        aggregate::{self, Bucket, Cell, Counts, Dimension, Key, Part, Split, Tally, TrendPart},
+        disclosure::{self, Base, Protected, Rule, Statistic},
         scope::Scope,
     },
     platform::{
@@ -122,65 +122,76 @@ pub struct Numbers {
     /// BOOLEAN indicators: of enrolments with a latest value, the percentage whose latest is 1.
     pub percent_achieved: Option<f64>,
     pub suppressed: bool,
-}
-
-fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+    /// Some numbers leave out a few young people withheld from the caller's organisation.
+    pub excludes_unshared: bool,
 }
 
 impl Numbers {
-    /// What the caller may see of `counts` (`suppressed` decided by [`disclosure::suppressed`]).
-    pub fn shown(counts: &Counts, unit: IndicatorUnit, suppressed: bool, rule: &Rule) -> Self {
+    /// What the caller may see of `counts`, whose participants are the published `participants`
+    /// (`suppressed` decided by [`disclosure::suppressed`]).
+    pub fn shown(
+        counts: &Counts,
+        unit: IndicatorUnit,
+        participants: Base,
+        suppressed: bool,
+        rule: &Rule,
+    ) -> Self {
         if suppressed {
             return Self {
                 suppressed: true,
                 ..Self::default()
             };
         }
-        let mean = |value: Option<f64>, base: i64| value.filter(|_| rule.shows_mean_of(base));
+        let base =
+            |part: fn(&Part) -> &Tally| rule.base(part(&counts.known), part(&counts.withheld));
+        let baseline = base(|part| &part.baseline);
+        let latest = base(|part| &part.latest);
+        let change = base(|part| &part.change);
+        let improved = base(|part| &part.improved);
+        let achieved = base(|part| &part.achieved);
+        // Records are counted over the same young people as `participants`.
+        let records = if participants.excludes_unshared {
+            counts.known.records
+        } else {
+            counts.known.records + counts.withheld.records
+        };
         Self {
-            participants: Some(rule.count(counts.participants)),
-            records: Some(rule.count(counts.records)),
-            mean_baseline: mean(counts.mean_baseline, counts.with_baseline),
-            mean_latest: mean(counts.mean_latest, counts.with_latest),
-            mean_change: mean(counts.mean_change, counts.with_change),
-            percent_improved: mean(
-                percent(counts.improved, counts.with_change),
-                counts.with_change,
-            ),
+            participants: Some(rule.count(&participants.tally)),
+            records: Some(rule.records(records, &participants.tally)),
+            mean_baseline: rule.mean(&baseline.tally, Statistic::Baseline),
+            mean_latest: rule.mean(&latest.tally, Statistic::Latest),
+            mean_change: rule.mean(&change.tally, Statistic::Change),
+            percent_improved: rule.percent(&improved.tally, Statistic::Improved),
             percent_achieved: (unit == IndicatorUnit::Boolean)
-                .then(|| {
-                    mean(
-                        percent(counts.achieved, counts.with_latest),
-                        counts.with_latest,
-                    )
-                })
+                .then(|| rule.percent(&achieved.tally, Statistic::Achieved))
                 .flatten(),
             suppressed: false,
+            excludes_unshared: [participants, baseline, latest, change, improved, achieved]
+                .iter()
+                .any(|base| base.excludes_unshared),
         }
     }
 }
 
-/// The disclosure rule of a response, and which of its cells are suppressed.
+/// The protection of a response's cells, by their participants.
 fn protect<N>(
     settings: Disclosure,
     actor: &Actor,
-    cells: &[Cell<N>],
-    facts_of: impl Fn(&N) -> (i64, i64),
+    cells: &[Cell<Split<N>>],
+    participants_of: impl Fn(&N) -> &Tally,
     dimensions_from: usize,
-) -> (Rule, Vec<bool>) {
-    let facts: Vec<Facts<'_>> = cells
+) -> Protected {
+    let table: Vec<(&[Key], Tally, Tally)> = cells
         .iter()
         .map(|cell| {
-            let (participants, hidden) = facts_of(&cell.numbers);
-            Facts {
-                keys: &cell.keys,
-                participants,
-                hidden,
-            }
+            (
+                cell.keys.as_slice(),
+                *participants_of(&cell.numbers.known),
+                *participants_of(&cell.numbers.withheld),
+            )
         })
         .collect();
-    disclosure::protect(settings, actor, &facts, dimensions_from)
+    disclosure::protect(settings, actor, &table, dimensions_from)
 }
 
 /// One cell of an outcome summary: the keys of its group (one per dimension) and its numbers.
@@ -191,30 +202,30 @@ pub struct SummaryCell {
 }
 
 /// An outcome summary: one cell per group that has records (one cell when not grouped), under
-/// the disclosure `settings`.
+/// the disclosure `settings`, and the rule that protected it.
 pub async fn summary(
     db: &impl ConnectionTrait,
     actor: &Actor,
     settings: Disclosure,
     checked: &CheckedScope,
-) -> ApiResult<Vec<SummaryCell>> {
+) -> ApiResult<(Rule, Vec<SummaryCell>)> {
     let cells = aggregate::outcome_cells(db, actor, &checked.scope, &checked.dimensions).await?;
-    let (rule, suppressed) = protect(
-        settings,
-        actor,
-        &cells,
-        |counts: &Counts| (counts.participants, counts.hidden),
-        0,
-    );
+    let Protected {
+        rule,
+        bases,
+        suppressed,
+    } = protect(settings, actor, &cells, |part: &Part| &part.participants, 0);
     let unit = checked.indicator.unit;
-    Ok(cells
+    let cells = cells
         .into_iter()
         .zip(suppressed)
-        .map(|(cell, suppressed)| SummaryCell {
-            numbers: Numbers::shown(&cell.numbers, unit, suppressed, &rule),
+        .zip(bases)
+        .map(|((cell, suppressed), base)| SummaryCell {
+            numbers: Numbers::shown(&cell.numbers, unit, base, suppressed, &rule),
             keys: cell.keys,
         })
-        .collect())
+        .collect();
+    Ok((rule, cells))
 }
 
 /// One cell of a trend: a time bucket, a phase and (when grouped) the group's keys.
@@ -233,6 +244,8 @@ pub struct TrendCell {
     /// Mean over those enrolments of each one's mean value in the bucket and phase.
     pub mean_value: Option<f64>,
     pub suppressed: bool,
+    /// Some numbers leave out a few young people withheld from the caller's organisation.
+    pub excludes_unshared: bool,
 }
 
 /// A trend bucket's label and first day, from its year and index within the year.
@@ -258,19 +271,23 @@ pub async fn trend(
     settings: Disclosure,
     checked: &CheckedScope,
     bucket: Bucket,
-) -> ApiResult<Vec<TrendCell>> {
+) -> ApiResult<(Rule, Vec<TrendCell>)> {
     let cells =
         aggregate::trend_cells(db, actor, &checked.scope, bucket, &checked.dimensions).await?;
     // Year, index and phase make independent tables; only the dimensions add up.
-    let (rule, suppressed) = protect(
+    let Protected {
+        rule,
+        bases,
+        suppressed,
+    } = protect(
         settings,
         actor,
         &cells,
-        |counts: &TrendCounts| (counts.participants, counts.hidden),
+        |part: &TrendPart| &part.participants,
         3,
     );
     let mut shown = Vec::with_capacity(cells.len());
-    for (cell, suppressed) in cells.iter().zip(suppressed) {
+    for ((cell, suppressed), participants) in cells.iter().zip(suppressed).zip(bases) {
         let (label, bucket_start) = bucket_label(bucket, &cell.keys)
             .ok_or_else(|| ApiError::internal("a trend bucket outside the calendar"))?;
         let phase = match cell.keys.get(2) {
@@ -278,19 +295,27 @@ pub async fn trend(
             _ => None,
         }
         .ok_or_else(|| ApiError::internal("a trend cell without a phase"))?;
-        let numbers = &cell.numbers;
+        let Split { known, withheld } = &cell.numbers;
+        let value = rule.base(&known.value, &withheld.value);
+        let records = if participants.excludes_unshared {
+            known.records
+        } else {
+            known.records + withheld.records
+        };
         shown.push(TrendCell {
             bucket: label,
             bucket_start,
             phase,
             keys: cell.keys[3..].to_vec(),
-            participants: (!suppressed).then(|| rule.count(numbers.participants)),
-            records: (!suppressed).then(|| rule.count(numbers.records)),
-            mean_value: numbers
-                .mean_value
-                .filter(|_| !suppressed && rule.shows_mean_of(numbers.participants)),
+            participants: (!suppressed).then(|| rule.count(&participants.tally)),
+            records: (!suppressed).then(|| rule.records(records, &participants.tally)),
+            mean_value: (!suppressed)
+                .then(|| rule.mean(&value.tally, Statistic::TrendValue))
+                .flatten(),
             suppressed,
+            excludes_unshared: !suppressed
+                && (participants.excludes_unshared || value.excludes_unshared),
         });
     }
-    Ok(shown)
+    Ok((rule, shown))
 }

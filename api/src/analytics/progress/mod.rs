@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use entity::target;
 
 use self::service::{TargetKey, actual, expected, status};
-use super::{as_of_or_today, disclosure};
+use super::{DisclosureInfo, as_of_or_today, disclosure};
 use crate::{
     access::policy,
     graphql::{
@@ -46,6 +46,8 @@ pub struct TargetProgress {
     actual: Option<f64>,
     participants: Option<i32>,
     suppressed: bool,
+    excludes_unshared: bool,
+    disclosure: DisclosureInfo,
 }
 
 #[Object]
@@ -73,6 +75,15 @@ impl TargetProgress {
     /// `actual` and `participants` are then null and the status NO_DATA.
     async fn suppressed(&self) -> bool {
         self.suppressed
+    }
+    /// True when the actual leaves out a few young people (fewer than the threshold) whose
+    /// information is not shared with your organisation, rather than hiding the number.
+    async fn excludes_unshared(&self) -> bool {
+        self.excludes_unshared
+    }
+    /// How the numbers were protected (§6.4).
+    async fn disclosure(&self) -> DisclosureInfo {
+        self.disclosure
     }
     async fn as_of(&self) -> Date {
         self.as_of.into()
@@ -107,16 +118,16 @@ pub async fn progress_of(
                 .get(&(target.partnership_id, target.indicator_id, as_of))
                 .cloned()
                 .unwrap_or_default();
-            let (value, base) = actual(target.aggregation, &counts);
-            let rule = disclosure::rule_for(settings, &request.actor, counts.hidden);
-            let suppressed = (base > 0 && !rule.shows_mean_of(base))
-                || rule.suppresses(counts.participants, counts.hidden);
-            let value = value.filter(|_| !suppressed);
+            let rule =
+                disclosure::rule_for(settings, &request.actor, counts.withheld.participants.units);
+            let actual = actual(&rule, target.aggregation, &counts);
             Ok(TargetProgress {
-                status: status(&target, indicator.higher_is_better, value, as_of).into(),
-                actual: value,
-                participants: (!suppressed).then(|| rule.count(base)),
-                suppressed,
+                status: status(&target, indicator.higher_is_better, actual.value, as_of).into(),
+                actual: actual.value,
+                participants: actual.participants,
+                suppressed: actual.suppressed,
+                excludes_unshared: actual.excludes_unshared,
+                disclosure: DisclosureInfo::from(&rule),
                 target,
                 as_of,
             })

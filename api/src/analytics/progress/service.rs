@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::{
     access::auth::Actor,
     analytics::{
-        aggregate::{self, Counts, Dimension, Key},
+        aggregate::{self, Counts, Dimension, Key, Part, Tally},
+        disclosure::{Rule, Statistic},
         scope::Scope,
     },
 };
@@ -36,20 +37,53 @@ pub enum ProgressStatus {
 /// still be on track (§6.3).
 const ON_TRACK_TOLERANCE: f64 = 0.05;
 
-/// The number the target's aggregation gives, and how many enrolments it is computed from.
-pub fn actual(aggregation: TargetAggregation, counts: &Counts) -> (Option<f64>, i64) {
-    let percent = |part: i64, whole: i64| (whole > 0).then(|| 100.0 * part as f64 / whole as f64);
-    match aggregation {
-        TargetAggregation::MeanLatest => (counts.mean_latest, counts.with_latest),
-        TargetAggregation::MeanChange => (counts.mean_change, counts.with_change),
-        TargetAggregation::PercentImproved => (
-            percent(counts.improved, counts.with_change),
-            counts.with_change,
-        ),
-        TargetAggregation::PercentAchieved => (
-            percent(counts.achieved, counts.with_latest),
-            counts.with_latest,
-        ),
+/// A target's actual value as the caller may see it (§6.3, §6.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Actual {
+    /// The target's aggregation of the counts; `None` without data or when `suppressed`.
+    pub value: Option<f64>,
+    /// Enrolments the value is computed from.
+    pub participants: Option<i32>,
+    /// Too few young people to show.
+    pub suppressed: bool,
+    /// The value leaves out a few young people withheld from the caller's organisation.
+    pub excludes_unshared: bool,
+}
+
+/// The number the target's aggregation gives over `counts`, under `rule`: the statistic's own
+/// base decides (the young people with a latest value for a mean of latest values, those with
+/// both a baseline and a latest value for a change).
+pub fn actual(rule: &Rule, aggregation: TargetAggregation, counts: &Counts) -> Actual {
+    let (tally, statistic): (fn(&Part) -> &Tally, Statistic) = match aggregation {
+        TargetAggregation::MeanLatest => (|part| &part.latest, Statistic::Latest),
+        TargetAggregation::MeanChange => (|part| &part.change, Statistic::Change),
+        TargetAggregation::PercentImproved => (|part| &part.improved, Statistic::Improved),
+        TargetAggregation::PercentAchieved => (|part| &part.achieved, Statistic::Achieved),
+    };
+    let participants = rule.base(&counts.known.participants, &counts.withheld.participants);
+    let base = rule.base(tally(&counts.known), tally(&counts.withheld));
+    let suppressed = rule.suppresses(&participants) || rule.suppresses(&base);
+    if suppressed {
+        return Actual {
+            value: None,
+            participants: None,
+            suppressed,
+            excludes_unshared: false,
+        };
+    }
+    let value = match aggregation {
+        TargetAggregation::MeanLatest | TargetAggregation::MeanChange => {
+            rule.mean(&base.tally, statistic)
+        }
+        TargetAggregation::PercentImproved | TargetAggregation::PercentAchieved => {
+            rule.percent(&base.tally, statistic)
+        }
+    };
+    Actual {
+        value,
+        participants: Some(rule.count(&base.tally)),
+        suppressed,
+        excludes_unshared: base.excludes_unshared,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{
     access::auth::Actor,
     analytics::{
         aggregate::{self, Counts, Dimension, Key},
-        disclosure::{self, Facts},
+        disclosure::{self, Rule},
         outcomes::service::Numbers,
         scope::Scope,
     },
@@ -107,26 +107,37 @@ pub struct IndicatorNumbers {
     pub numbers: Numbers,
 }
 
-/// What the caller may see of a submission's `cells`, in their order. The cells are different
-/// indicators, not parts of one total, so no cell needs another's protection: only each cell's
-/// own small numbers are suppressed.
-pub fn shown(settings: Disclosure, actor: &Actor, cells: &[SummaryCell]) -> Vec<IndicatorNumbers> {
-    let facts: Vec<Facts<'_>> = cells
+/// What the caller may see of a submission's `cells`, in their order, and the rule that
+/// protected them. The cells are different indicators, not parts of one total, so no cell needs
+/// another's protection: only each cell's own small numbers are suppressed.
+pub fn shown(
+    settings: Disclosure,
+    actor: &Actor,
+    cells: &[SummaryCell],
+) -> (Rule, Vec<IndicatorNumbers>) {
+    let withheld = cells
         .iter()
-        .map(|cell| Facts {
-            keys: &[],
-            participants: cell.counts.participants,
-            hidden: cell.counts.hidden,
+        .map(|cell| cell.counts.withheld.participants.units)
+        .sum();
+    let rule = disclosure::rule_for(settings, actor, withheld);
+    let numbers = cells
+        .iter()
+        .map(|cell| {
+            let counts = &cell.counts;
+            let participants = rule.base(&counts.known.participants, &counts.withheld.participants);
+            let suppressed = rule.suppresses(&participants);
+            IndicatorNumbers {
+                indicator_id: cell.indicator_id,
+                // The summary has no percentAchieved, so the unit does not matter here.
+                numbers: Numbers::shown(
+                    counts,
+                    IndicatorUnit::Score,
+                    participants,
+                    suppressed,
+                    &rule,
+                ),
+            }
         })
         .collect();
-    let (rule, suppressed) = disclosure::protect(settings, actor, &facts, 0);
-    cells
-        .iter()
-        .zip(suppressed)
-        .map(|(cell, suppressed)| IndicatorNumbers {
-            indicator_id: cell.indicator_id,
-            // The summary has no percentAchieved, so the unit does not matter here.
-            numbers: Numbers::shown(&cell.counts, IndicatorUnit::Score, suppressed, &rule),
-        })
-        .collect()
+    (rule, numbers)
 }

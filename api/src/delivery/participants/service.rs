@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     access::{auth::Actor, policy},
+    analytics::disclosure,
     audit::{self, Change, PARTICIPANT_READ},
     platform::{
         db::{begin_write, save_versioned},
@@ -237,6 +238,7 @@ pub async fn create(
         consent_given_by: Set(new.consent_given_by),
         sharing_recorded_on: Set(new.today),
         sharing_recorded_by: Set(actor.user_id),
+        record_key: Set(disclosure::new_record_key()?),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
