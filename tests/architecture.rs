@@ -28,9 +28,10 @@ enum Floor {
 }
 
 /// Domain modules that are rules only although their file is not called `service.rs`.
-const SERVICE_MODULES: [&str; 4] = [
+const SERVICE_MODULES: [&str; 5] = [
     "analytics::aggregate",
     "analytics::disclosure",
+    "analytics::read_model",
     "analytics::scope",
     "directory::measures",
 ];

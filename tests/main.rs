@@ -24,6 +24,7 @@ mod outcome_records;
 mod participant_access;
 mod partnerships;
 mod permission_matrix;
+mod read_model;
 mod reference_data;
 mod reviews;
 mod scenarios;

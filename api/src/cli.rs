@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `schema`, `token`, `admin create` and `seed`.
+//! The command line: `serve` (default), `migrate`, `schema`, `token`, `admin create`,
+//! `analytics rebuild` and `seed`.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use crate::{
     Application,
     access::auth::{TokenIssuer, parse_ttl},
+    analytics::read_model,
     directory::{
         organisations::service::{self as organisations, NewOrganisation},
         users::service::{self as users, NewUser},
@@ -62,6 +64,9 @@ enum Command {
     /// Bootstrap commands for operators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The dashboards' outcome read model.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Fill an empty database with a generated, realistic dataset (the same scale always gives
     /// the same data), for benchmarks and trials. Prints progress.
     Seed {
@@ -94,6 +99,17 @@ enum AdminCommand {
         /// How long the printed token lives.
         #[arg(long, default_value = "1h", value_parser = parse_ttl)]
         ttl: Duration,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute the outcome read model from the accepted records (after a restore, or to be
+    /// sure). With --check, compare instead and write nothing: exits with an error if they
+    /// differ.
+    Rebuild {
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -140,6 +156,27 @@ pub async fn run(cli: Cli) -> CliResult {
             area,
             ttl,
         }) => create_first_admin(&config, &email, &name, &organisation, &area, ttl).await,
+        Command::Analytics(AnalyticsCommand::Rebuild { check }) => {
+            let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            Migrator::up(&db, None).await?;
+            if check {
+                let found = read_model::differences(&db).await?;
+                if !found.none() {
+                    return Err(format!(
+                        "the outcome read model differs from the accepted records: {} rows \
+                         missing or different, {} rows that should not be there; run \
+                         `api analytics rebuild` to recompute it",
+                        found.missing, found.stale
+                    )
+                    .into());
+                }
+                println!("the outcome read model matches the accepted records");
+            } else {
+                let written = read_model::rebuild(&db).await?;
+                println!("the outcome read model was rebuilt: {written} rows");
+            }
+            Ok(())
+        }
         Command::Seed { demo: true, .. } => {
             let db = db::connect(&config.database_url, config.database_max_connections).await?;
             let (demo, issuer) = prepare_demo(&config, &db).await?;

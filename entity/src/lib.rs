@@ -6,6 +6,7 @@ pub mod agreement_signature;
 pub mod area;
 pub mod audit_event;
 pub mod enrolment;
+pub mod enrolment_outcome;
 pub mod enums;
 pub mod evaluation_submission;
 pub mod indicator;
@@ -28,6 +29,7 @@ pub mod prelude {
     pub use super::area::Entity as Area;
     pub use super::audit_event::Entity as AuditEvent;
     pub use super::enrolment::Entity as Enrolment;
+    pub use super::enrolment_outcome::Entity as EnrolmentOutcome;
     pub use super::evaluation_submission::Entity as EvaluationSubmission;
     pub use super::indicator::Entity as Indicator;
     pub use super::intervention::Entity as Intervention;

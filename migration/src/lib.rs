@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_schema;
 mod m20261129_000002_reference_data;
 mod m20261130_000003_participant_record_keys;
+mod m20261130_000004_enrolment_outcomes;
 
 /// Applies and reverts every migration, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_schema::Migration),
             Box::new(m20261129_000002_reference_data::Migration),
             Box::new(m20261130_000003_participant_record_keys::Migration),
+            Box::new(m20261130_000004_enrolment_outcomes::Migration),
         ]
     }
 }
@@ -84,6 +86,7 @@ mod tests {
             Story,
             ReviewComment,
             AuditEvent,
+            EnrolmentOutcome,
         );
         Ok(())
     }

@@ -6,10 +6,12 @@
 //!
 //! Group columns are named by [`Dimension`], whose SQL names are constants, never input.
 
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, sea_query::SelectStatement,
+};
 use uuid::Uuid;
 
-use super::scope::Scope;
+use super::{read_model, scope::Scope};
 use crate::access::auth::Actor;
 
 /// What cells can be grouped by: the §6.2 dimensions, plus the partnership and indicator that
@@ -193,11 +195,12 @@ fn key_columns(prefix: &str, dimensions: &[Dimension]) -> String {
         .collect()
 }
 
-/// The scope's records as the `scoped` common table expression, followed by `rest`.
-fn with_scoped(actor: &Actor, scope: &Scope, backend: sea_orm::DbBackend, rest: &str) -> Statement {
-    let scoped = backend.build(&scope.records(actor, backend));
-    let sql = format!("WITH scoped AS ({}),\n{rest}", scoped.sql);
-    Statement::from_sql_and_values(backend, sql, scoped.values.map(|v| v.0).unwrap_or_default())
+/// `query` as the first common table expression, `name`, followed by `rest` (more expressions
+/// after a comma, or the final statement).
+fn with_first(name: &str, query: &SelectStatement, backend: DbBackend, rest: &str) -> Statement {
+    let first = backend.build(query);
+    let sql = format!("WITH {name} AS ({})\n{rest}", first.sql);
+    Statement::from_sql_and_values(backend, sql, first.values.map(|v| v.0).unwrap_or_default())
 }
 
 /// The SQL of a statistic's [`Tally`] over the `per_enrolment` rows `e` whose `value` (an
@@ -309,7 +312,7 @@ pub async fn outcome_cells(
     } else {
         ("enrolment_id, indicator_id", "")
     };
-    let rest = format!(
+    let live_per_enrolment = format!(
         "ranked AS (
     SELECT {unit}, value,
            ROW_NUMBER() OVER (
@@ -332,8 +335,10 @@ per_enrolment AS (
           AND l.indicator_id = s.indicator_id{same_unit}
           AND l.recency = 1
     GROUP BY s.enrolment_id, s.indicator_id, s.direction{inner_keys}
-)
-SELECT e.withheld{outer_keys},
+)"
+    );
+    let cells = format!(
+        "SELECT e.withheld{outer_keys},
        COUNT(*) AS participants,
        CAST(SUM(e.record_key) AS BIGINT) AS participants_key,
        CAST(SUM(e.records) AS BIGINT) AS records,
@@ -352,9 +357,24 @@ ORDER BY {order_keys}e.withheld",
         order_keys = order_prefix(&outer_keys),
     );
     let backend = db.get_database_backend();
-    let rows = db
-        .query_all_raw(with_scoped(actor, scope, backend, &rest))
-        .await?;
+    // The read model already holds each enrolment's numbers; the live path computes them from
+    // the records. Both give the same cells (the property test compares them).
+    let statement = if scope.reads_read_model() && read_model::covers(db, scope.as_of).await? {
+        with_first(
+            "per_enrolment",
+            &scope.read_model_rows(actor),
+            backend,
+            &cells,
+        )
+    } else {
+        with_first(
+            "scoped",
+            &scope.records(actor, backend),
+            backend,
+            &format!(",\n{live_per_enrolment}\n{cells}"),
+        )
+    };
+    let rows = db.query_all_raw(statement).await?;
     split_cells(
         &rows,
         |row| read_keys(row, dimensions),
@@ -417,7 +437,12 @@ ORDER BY e.bucket_year, e.bucket_index, e.phase{outer_keys}, e.withheld",
     );
     let backend = db.get_database_backend();
     let rows = db
-        .query_all_raw(with_scoped(actor, scope, backend, &rest))
+        .query_all_raw(with_first(
+            "scoped",
+            &scope.records(actor, backend),
+            backend,
+            &format!(",\n{rest}"),
+        ))
         .await?;
     split_cells(
         &rows,

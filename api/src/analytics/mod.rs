@@ -2,6 +2,8 @@
 //! under disclosure control.
 //!
 //! - [`scope`] decides which records count (the caller's filters and the policy's, in SQL);
+//! - [`read_model`] keeps each enrolment's numbers of accepted evidence, which dashboards read
+//!   instead of every record when the scope allows;
 //! - [`aggregate`] computes the §6.1–§6.2 numbers in SQL;
 //! - [`disclosure`] decides which cells may show them (§6.4);
 //! - [`outcomes`] (`outcomeSummary`, `outcomeTrend`), [`progress`] (`targetProgress`,
@@ -15,6 +17,7 @@ pub mod disclosure;
 pub mod journey;
 pub mod outcomes;
 pub mod progress;
+pub mod read_model;
 pub mod scope;
 pub mod summary;
 

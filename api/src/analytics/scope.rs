@@ -10,7 +10,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use entity::{
-    enrolment,
+    enrolment, enrolment_outcome,
     enums::{OutcomePhase, SubmissionStatus},
     evaluation_submission, indicator, intervention, outcome_record, participant,
 };
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::access::{auth::Actor, policy};
 
+use enrolment_outcome::Column as O;
 use outcome_record::Column as R;
 
 /// The records an analytics query counts: the §6.2 filters. Empty lists mean "no filter".
@@ -75,13 +76,19 @@ impl Scope {
         statuses
     }
 
+    /// Whether the outcome read model answers this scope (given that it covers `as_of`,
+    /// [`super::read_model::covers`]): accepted evidence only, by status rather than by
+    /// submission, with no observation-date range.
+    pub fn reads_read_model(&self) -> bool {
+        self.submission_ids.is_empty()
+            && !self.include_unreviewed
+            && self.observed_from.is_none()
+            && self.observed_to.is_none()
+    }
+
     /// One row per counted record, with the columns the aggregates group and compute on:
-    /// `enrolment_id`, `participant_id`, `submission_id`, `indicator_id`, `value`, `observed_on`, `phase`,
-    /// `phase_rank`, `direction` (+1 where higher is better, −1 otherwise), `withheld` (1 when no
-    /// user of the caller's organisation may read this young person's rows), `record_key` (the
-    /// young person's key for disclosure control), `obs_year`, `obs_month`, and the group
-    /// dimensions `partnership_id`, `intervention_id`, `provider_id`, `area_code`, `category`,
-    /// `looked_after`, `sex`, `age_band`.
+    /// `enrolment_id`, `submission_id`, `indicator_id`, `value`, `observed_on`, `phase`,
+    /// `phase_rank`, `obs_year`, `obs_month`, and the [`Self::enrolment_columns`].
     pub fn records(&self, actor: &Actor, backend: DbBackend) -> SelectStatement {
         let record = |column: R| Expr::col((outcome_record::Entity, column));
         let phase_rank = PHASE_RANKS
@@ -89,6 +96,75 @@ impl Scope {
             .fold(CaseStatement::new(), |case, (phase, rank)| {
                 case.case(record(R::Phase).eq(phase.to_value()), *rank)
             });
+        let (year, month) = date_parts(backend);
+
+        let mut query = Query::select();
+        query
+            .expr_as(record(R::EnrolmentId), Alias::new("enrolment_id"))
+            .expr_as(record(R::SubmissionId), Alias::new("submission_id"))
+            .expr_as(record(R::IndicatorId), Alias::new("indicator_id"))
+            .expr_as(record(R::Value), Alias::new("value"))
+            .expr_as(record(R::ObservedOn), Alias::new("observed_on"))
+            .expr_as(record(R::Phase), Alias::new("phase"))
+            .expr_as(phase_rank, Alias::new("phase_rank"))
+            .expr_as(Expr::cust(year), Alias::new("obs_year"))
+            .expr_as(Expr::cust(month), Alias::new("obs_month"))
+            .from(outcome_record::Entity)
+            .inner_join(
+                evaluation_submission::Entity,
+                Expr::col((
+                    evaluation_submission::Entity,
+                    evaluation_submission::Column::Id,
+                ))
+                .equals((outcome_record::Entity, R::SubmissionId)),
+            )
+            .inner_join(
+                enrolment::Entity,
+                Expr::col((enrolment::Entity, enrolment::Column::Id))
+                    .equals((outcome_record::Entity, R::EnrolmentId)),
+            );
+        self.enrolment_columns(&mut query, actor, record(R::IndicatorId));
+        query.cond_where(self.record_filters(actor));
+        query
+    }
+
+    /// One row per enrolment and indicator of the outcome read model in scope, with the columns
+    /// a per-enrolment aggregate needs: `enrolment_id`, `indicator_id`, `records`, `baseline`,
+    /// `latest`, and the [`Self::enrolment_columns`]. Only valid where
+    /// [`Self::reads_read_model`].
+    pub fn read_model_rows(&self, actor: &Actor) -> SelectStatement {
+        let outcome = |column: O| Expr::col((enrolment_outcome::Entity, column));
+        let mut query = Query::select();
+        query
+            .expr_as(outcome(O::EnrolmentId), Alias::new("enrolment_id"))
+            .expr_as(outcome(O::IndicatorId), Alias::new("indicator_id"))
+            .expr_as(outcome(O::Records), Alias::new("records"))
+            .expr_as(outcome(O::Baseline), Alias::new("baseline"))
+            .expr_as(outcome(O::Latest), Alias::new("latest"))
+            .from(enrolment_outcome::Entity)
+            .inner_join(
+                enrolment::Entity,
+                Expr::col((enrolment::Entity, enrolment::Column::Id))
+                    .equals((enrolment_outcome::Entity, O::EnrolmentId)),
+            );
+        self.enrolment_columns(&mut query, actor, outcome(O::IndicatorId));
+        query.cond_where(self.group_filters(actor));
+        query
+    }
+
+    /// Joins, to a query over `enrolments`, the young person, the intervention and the
+    /// indicator (`indicator_of_row`), and selects what every
+    /// aggregate groups and protects by: `participant_id`, `direction` (+1 where higher is
+    /// better, −1 otherwise), `withheld` (1 when no user of the caller's organisation may read
+    /// this young person's rows), `record_key` (the young person's key for disclosure
+    /// control), and the group dimensions `partnership_id`, `intervention_id`, `provider_id`,
+    /// `area_code`, `category`, `looked_after`, `sex`, `age_band`.
+    fn enrolment_columns(
+        &self,
+        query: &mut SelectStatement,
+        actor: &Actor,
+        indicator_of_row: Expr,
+    ) {
         let age = || {
             Expr::val(self.as_of.year()).sub(Expr::col((
                 participant::Entity,
@@ -115,29 +191,17 @@ impl Scope {
                 .finally(1)
                 .into()
         };
-        let (year, month) = date_parts(backend);
-
-        let mut query = Query::select();
         query
-            .expr_as(record(R::EnrolmentId), Alias::new("enrolment_id"))
             .expr_as(
                 Expr::col((enrolment::Entity, enrolment::Column::ParticipantId)),
                 Alias::new("participant_id"),
             )
-            .expr_as(record(R::SubmissionId), Alias::new("submission_id"))
-            .expr_as(record(R::IndicatorId), Alias::new("indicator_id"))
-            .expr_as(record(R::Value), Alias::new("value"))
-            .expr_as(record(R::ObservedOn), Alias::new("observed_on"))
-            .expr_as(record(R::Phase), Alias::new("phase"))
-            .expr_as(phase_rank, Alias::new("phase_rank"))
             .expr_as(direction, Alias::new("direction"))
             .expr_as(withheld, Alias::new("withheld"))
             .expr_as(
                 Expr::col((participant::Entity, participant::Column::RecordKey)),
                 Alias::new("record_key"),
             )
-            .expr_as(Expr::cust(year), Alias::new("obs_year"))
-            .expr_as(Expr::cust(month), Alias::new("obs_month"))
             .expr_as(
                 Expr::col((intervention::Entity, intervention::Column::PartnershipId)),
                 Alias::new("partnership_id"),
@@ -167,20 +231,6 @@ impl Scope {
                 Alias::new("sex"),
             )
             .expr_as(age_band, Alias::new("age_band"))
-            .from(outcome_record::Entity)
-            .inner_join(
-                evaluation_submission::Entity,
-                Expr::col((
-                    evaluation_submission::Entity,
-                    evaluation_submission::Column::Id,
-                ))
-                .equals((outcome_record::Entity, R::SubmissionId)),
-            )
-            .inner_join(
-                enrolment::Entity,
-                Expr::col((enrolment::Entity, enrolment::Column::Id))
-                    .equals((outcome_record::Entity, R::EnrolmentId)),
-            )
             .inner_join(
                 participant::Entity,
                 Expr::col((participant::Entity, participant::Column::Id))
@@ -193,33 +243,38 @@ impl Scope {
             )
             .inner_join(
                 indicator::Entity,
-                Expr::col((indicator::Entity, indicator::Column::Id))
-                    .equals((outcome_record::Entity, R::IndicatorId)),
-            )
-            .cond_where(self.filters(actor));
-        query
+                Expr::col((indicator::Entity, indicator::Column::Id)).eq(indicator_of_row),
+            );
     }
 
-    /// The caller's filters and the policy's, as one condition on the joined tables.
-    fn filters(&self, actor: &Actor) -> Condition {
-        let mut filters = Condition::all()
+    /// The caller's filters and the policy's on the records, as one condition.
+    fn record_filters(&self, actor: &Actor) -> Condition {
+        let mut filters = self
+            .group_filters(actor)
             .add(R::ObservedOn.lte(self.as_of))
             // Unreviewed evidence counts only where the caller may see the submission itself.
-            .add(policy::visible_submissions(actor))
-            .add(policy::visible_interventions(actor));
+            .add(policy::visible_submissions(actor));
         if self.submission_ids.is_empty() {
             filters = filters.add(evaluation_submission::Column::Status.is_in(self.statuses()));
         } else {
             filters = filters.add(R::SubmissionId.is_in(self.submission_ids.iter().copied()));
-        }
-        if !self.indicator_ids.is_empty() {
-            filters = filters.add(R::IndicatorId.is_in(self.indicator_ids.iter().copied()));
         }
         if let Some(from) = self.observed_from {
             filters = filters.add(R::ObservedOn.gte(from));
         }
         if let Some(to) = self.observed_to {
             filters = filters.add(R::ObservedOn.lte(to));
+        }
+        filters
+    }
+
+    /// The caller's filters on indicators and groups, and the policy's on interventions, as one
+    /// condition on the joined tables. Accepted evidence is visible wherever its intervention
+    /// is, so for the read model this is all.
+    fn group_filters(&self, actor: &Actor) -> Condition {
+        let mut filters = Condition::all().add(policy::visible_interventions(actor));
+        if !self.indicator_ids.is_empty() {
+            filters = filters.add(indicator::Column::Id.is_in(self.indicator_ids.iter().copied()));
         }
         if !self.partnership_ids.is_empty() {
             filters = filters.add(

@@ -38,7 +38,7 @@ use sea_orm::{
     IntoActiveModel, Iterable, PaginatorTrait, QueryOrder,
 };
 
-use crate::platform::db::begin_write;
+use crate::{analytics::read_model, platform::db::begin_write};
 use rng::Rng;
 use world::{Reference, World};
 
@@ -266,6 +266,10 @@ pub async fn run(
         }
     }
     writer.summary.tables.push(("outcome_records", written));
+    // The records went in directly, not through acceptance: the dashboards' read model is
+    // built from them here.
+    let outcomes = read_model::rebuild_within(&writer.txn).await?;
+    writer.summary.tables.push(("enrolment_outcomes", outcomes));
 
     let Writer {
         txn,

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::{
     access::{auth::Actor, policy},
+    analytics::read_model,
     audit::{self, Change},
     evidence::submissions::service as submissions,
     platform::{
@@ -127,6 +128,10 @@ pub async fn review(
         save_versioned::<evaluation_submission::Entity>(&txn, changes, id, current.version, None)
             .await?
     };
+    if next == SubmissionStatus::Accepted && current.status != next {
+        // Accepted evidence counts from now: the dashboards' read model moves with it.
+        read_model::refresh_submission(&txn, id).await?;
+    }
     audit::record(
         &txn,
         Some(actor),
