@@ -415,6 +415,94 @@ async fn a_file_cannot_be_smuggled_into_a_json_request(app: TestApp) {
         .await;
 }
 
+const CODES: [&str; 4] = [
+    "CONFIDENCE",
+    "ATTENDANCE_PCT",
+    "EXCLUSION_DAYS",
+    "REINTEGRATED_MAINSTREAM",
+];
+
+/// One import slot and no wait: imports sent together find it taken, and the callers who do
+/// are told BUSY (503, `Retry-After`) with nothing written, while the others import in full.
+async fn imports_beyond_the_bound_are_busy_and_write_nothing(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK"; 10]).await;
+    // The enrolments (from 2026-09-01) and the submission's period (to 2026-12-18) have room
+    // for 15 files of 7 days each: 280 rows on days of their own, so no two files collide.
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+    let file = |offset: u64| {
+        let mut file = format!("{HEADER}\n");
+        for reference in &c.references {
+            for code in CODES {
+                for day in 0..7 {
+                    let date = first + chrono::Days::new(offset * 7 + day);
+                    file.push_str(&format!("{reference},{code},INTERIM,{date},1,PROVIDER\n"));
+                }
+            }
+        }
+        file
+    };
+    let send = |offset: u64| {
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "operations",
+                json!({ "query": IMPORT, "variables": {
+                    "input": { "submissionId": c.submission, "file": null, "dryRun": false },
+                }})
+                .to_string(),
+            )
+            .text("map", json!({ "0": ["variables.input.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(file(offset).into_bytes()).file_name("o.csv"),
+            );
+        app.client()
+            .post(app.url("/graphql"))
+            .bearer_auth(&c.provider.token)
+            .multipart(form)
+            .send()
+    };
+    let (mut imported, mut busy) = (0, 0);
+    // Three at once until one of them finds the slot taken (the first round almost always).
+    for round in 0..5u64 {
+        let (a, b, c) = tokio::join!(send(round * 3), send(round * 3 + 1), send(round * 3 + 2));
+        for response in [a, b, c] {
+            let response = response.expect("request sent");
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().unwrap().to_owned());
+            let body: Value = response.json().await.expect("JSON body");
+            if status == 503 {
+                assert_eq!(error_code(&body), "BUSY", "{body:#}");
+                assert_eq!(retry_after.as_deref(), Some("2"));
+                busy += 1;
+            } else {
+                assert_eq!(status, 200, "{body:#}");
+                assert_eq!(
+                    body["data"]["importOutcomeRecordsCsv"]["recordCount"], 280,
+                    "{body:#}"
+                );
+                imported += 1;
+            }
+        }
+        if busy > 0 {
+            break;
+        }
+    }
+    assert!(busy > 0, "no import ever found the slot taken");
+    assert_eq!(
+        app.count("outcome_records").await,
+        280 * imported,
+        "the busy callers wrote nothing"
+    );
+}
+
+const ONE_IMPORT_AT_A_TIME: &[(&str, &str)] =
+    &[("MAX_CONCURRENT_IMPORTS", "1"), ("IMPORT_WAIT_MS", "0")];
+
+on_both_databases!(with super::ONE_IMPORT_AT_A_TIME; imports_beyond_the_bound_are_busy_and_write_nothing);
+
 on_both_databases!(
     a_thirty_row_spreadsheet_is_imported,
     a_large_file_is_imported_in_several_statements,

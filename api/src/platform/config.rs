@@ -200,6 +200,13 @@ pub struct Limits {
     /// `MAX_CSV_ROWS` (default 10000): the most data rows (lines after the header) one
     /// `importOutcomeRecordsCsv` file may hold.
     pub max_csv_rows: usize,
+    /// `MAX_CONCURRENT_IMPORTS` (default 2, at least 1): how many CSV imports run at once. Each
+    /// holds its file's records and a write transaction; more at once only queue for the
+    /// database (and on SQLite for its one writer) while holding memory.
+    pub max_concurrent_imports: usize,
+    /// `IMPORT_WAIT_MS` (default 2000): how long an import waits for a free slot before the
+    /// caller gets `BUSY` (HTTP 503 with `Retry-After`), rather than a slow failure.
+    pub import_wait: Duration,
 }
 
 /// Statistical disclosure control (DESIGN §6.4; README "How the numbers protect children"): how
@@ -363,6 +370,16 @@ impl Config {
                     5 << 20,
                 )?,
                 max_csv_rows: at_least_one("MAX_CSV_ROWS", var("MAX_CSV_ROWS"), 10_000)?,
+                max_concurrent_imports: at_least_one(
+                    "MAX_CONCURRENT_IMPORTS",
+                    var("MAX_CONCURRENT_IMPORTS"),
+                    2,
+                )?,
+                import_wait: Duration::from_millis(parse_or(
+                    "IMPORT_WAIT_MS",
+                    var("IMPORT_WAIT_MS"),
+                    2000,
+                )?),
             },
             disclosure: Disclosure {
                 suppression_threshold: at_least_one(

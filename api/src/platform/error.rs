@@ -16,7 +16,7 @@
 
 use std::{fmt, time::Duration};
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{ConnAcquireErr, DbErr, SqlErr};
 use serde::Serialize;
 
 /// One failing row of a batch, reported in `extensions.rows`.
@@ -61,6 +61,10 @@ pub enum ApiError {
         .0.as_millis()
     )]
     Timeout(Duration),
+    /// The service is at its bound for this kind of work; nothing was done. HTTP 503 with
+    /// `Retry-After`.
+    #[error("the service is busy with {0}; nothing was done: try again in a few seconds")]
+    Busy(&'static str),
     /// Anything unexpected. The cause is logged, never shown.
     #[error("internal error")]
     Internal(InternalCause),
@@ -138,6 +142,7 @@ impl ApiError {
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidState(_) => "INVALID_STATE",
             Self::Timeout(_) => "TIMEOUT",
+            Self::Busy(_) => "BUSY",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -152,7 +157,24 @@ impl From<DbErr> for ApiError {
                 field: None,
                 message: "a record with these values already exists".into(),
             },
+            // Every pooled connection stayed in use past the pool's timeout: load, not a fault.
+            _ if matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => {
+                Self::Busy("other requests' database work")
+            }
             _ => Self::internal(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exhausted_pool_is_busy_not_internal() {
+        let err = ApiError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(err.code(), "BUSY");
+        let closed = ApiError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+        assert_eq!(closed.code(), "INTERNAL");
     }
 }

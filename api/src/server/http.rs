@@ -69,6 +69,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/metrics", web::get().to(metrics));
 }
 
+/// When a `BUSY` client should try again: long enough for an import or a burst to pass.
+const RETRY_AFTER_SECONDS: &str = "2";
+
 /// CORS for the configured origins (`CORS_ORIGINS`, validated at start-up). No credentials:
 /// clients authenticate with a bearer token, never a cookie.
 pub fn cors(origins: &[String]) -> Cors {
@@ -582,6 +585,10 @@ impl Reply {
                 Some((header::WWW_AUTHENTICATE, "Bearer")),
             ),
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, None),
+            ApiError::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some((header::RETRY_AFTER, RETRY_AFTER_SECONDS)),
+            ),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
             _ => (StatusCode::BAD_REQUEST, None),
         };
@@ -600,21 +607,33 @@ impl Reply {
     }
 
     /// What the schema answered. Errors without a path come from before execution (syntax,
-    /// validation, limits): the request was refused.
+    /// validation, limits): the request was refused. A `BUSY` error means nothing was done and
+    /// the client should come back: 503 with `Retry-After`, as for any overloaded service.
     fn executed(response: Response, media: MediaType) -> Self {
         let refused = response.data == async_graphql::Value::Null
             && !response.errors.is_empty()
             && response.errors.iter().all(|error| error.path.is_empty());
-        let status = if refused && media == MediaType::GraphqlResponse {
-            StatusCode::BAD_REQUEST
+        let busy = response.errors.iter().any(|error| {
+            matches!(
+                error.extensions.as_ref().and_then(|extensions| extensions.get("code")),
+                Some(async_graphql::Value::String(code)) if code == "BUSY"
+            )
+        });
+        let (status, headers) = if busy {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+            )
+        } else if refused && media == MediaType::GraphqlResponse {
+            (StatusCode::BAD_REQUEST, Vec::new())
         } else {
-            StatusCode::OK
+            (StatusCode::OK, Vec::new())
         };
         Self {
             status,
             response: Box::new(response),
             executed: !refused,
-            headers: Vec::new(),
+            headers,
         }
     }
 

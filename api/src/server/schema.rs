@@ -73,6 +73,7 @@ pub fn build_schema(
     .extension(request_limits::RequestLimits::new(limits))
     .extension(InternalErrorReport)
     .data(limits.clone())
+    .data(csv_import::service::ImportSlots::new(limits))
     .data(disclosure)
     .data(clock);
     if !introspection {
@@ -97,6 +98,8 @@ pub fn sdl() -> String {
         max_batch_rows: 0,
         max_upload_bytes: 0,
         max_csv_rows: 0,
+        max_concurrent_imports: 1,
+        import_wait: std::time::Duration::ZERO,
     };
     build_schema(None, &limits, Disclosure::default(), true, Clock::system()).sdl()
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 
-use self::service::CsvImport;
+use self::service::{CsvImport, ImportSlots};
 use crate::{
     evidence::outcome_records::OutcomeRecord,
     graphql::{db_and_actor, limits, parse_id},
@@ -58,6 +58,11 @@ impl CsvImportMutation {
     ) -> async_graphql::Result<ImportOutcomeRecordsPayload> {
         let (db, actor) = db_and_actor(ctx)?;
         let limits = limits(ctx)?;
+        let _slot = ctx
+            .data::<ImportSlots>()
+            .map_err(|_| ApiError::internal("schema built without its import slots"))?
+            .enter()
+            .await?;
         let submission_id = parse_id(&input.submission_id, "input.submissionId")?;
         // Read now, reported after the access check: a caller who may not import learns only that.
         let file = read_upload(ctx, &input.file, limits.max_upload_bytes);

@@ -13,7 +13,11 @@
 //! from the header line; with semicolons a decimal comma is accepted in `value`); dates as
 //! `YYYY-MM-DD`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::NaiveDate;
 use csv::{ReaderBuilder, Trim};
@@ -26,6 +30,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use crate::{
@@ -57,6 +62,31 @@ const PHASE: usize = 2;
 const OBSERVED_ON: usize = 3;
 const VALUE: usize = 4;
 const SOURCE: usize = 5;
+
+/// The bound on imports running at once (`MAX_CONCURRENT_IMPORTS`): a caller over it waits up to
+/// `IMPORT_WAIT_MS` for a slot, then gets `BUSY` with nothing done.
+pub struct ImportSlots {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl ImportSlots {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(limits.max_concurrent_imports)),
+            wait: limits.import_wait,
+        }
+    }
+
+    /// A slot for one import, held until the returned permit is dropped.
+    pub async fn enter(&self) -> ApiResult<OwnedSemaphorePermit> {
+        match tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(ApiError::internal(closed)),
+            Err(_) => Err(ApiError::Busy("other imports")),
+        }
+    }
+}
 
 /// `importOutcomeRecordsCsv`: a file's records for one submission.
 #[derive(Debug)]
