@@ -567,6 +567,22 @@ pub fn visible_review_comments(actor: &Actor) -> Condition {
 /// all of its own; commissioners those of the submissions they review, for young people whose
 /// information-sharing decision allows it; viewers none (they read the submission's summary).
 pub fn visible_outcome_records(actor: &Actor) -> Condition {
+    outcome_records_visible_in(actor, Condition::all())
+}
+
+/// [`visible_outcome_records`] for the records of `submission_ids` only: the check reads just
+/// those submissions rather than every one the actor can see, which keeps a nested read's cost
+/// independent of how much evidence the service holds.
+pub fn visible_records_of_submissions(actor: &Actor, submission_ids: &[Uuid]) -> Condition {
+    outcome_records_visible_in(
+        actor,
+        Condition::all()
+            .add(evaluation_submission::Column::Id.is_in(submission_ids.iter().copied())),
+    )
+}
+
+/// Records of the visible submissions among `submissions`, of visible enrolments.
+fn outcome_records_visible_in(actor: &Actor, submissions: Condition) -> Condition {
     use entity::outcome_record;
     if actor.is_admin() {
         return Condition::all();
@@ -579,7 +595,7 @@ pub fn visible_outcome_records(actor: &Actor) -> Condition {
     Condition::all()
         .add(
             outcome_record::Column::SubmissionId
-                .in_subquery(submission_ids(visible_submissions(actor))),
+                .in_subquery(submission_ids(submissions.add(visible_submissions(actor)))),
         )
         .add(outcome_record::Column::EnrolmentId.in_subquery(enrolment_ids))
 }

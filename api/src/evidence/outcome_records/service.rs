@@ -21,8 +21,8 @@ use entity::{
     evaluation_submission, indicator, intervention, intervention_indicator, outcome_record,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -465,16 +465,19 @@ pub async fn insert(
     Ok(())
 }
 
-/// Outcome records of submissions under `filter` (the actor's row filter), keyed by submission
-/// id, in the order they were recorded, each with its participant's id for the access log.
+/// Outcome records of submissions that the actor may read, keyed by submission id, in the order
+/// they were recorded, each with its participant's id for the access log.
 pub async fn records_by_submission(
     conn: &impl ConnectionTrait,
-    filter: Condition,
+    actor: &Actor,
     submission_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(outcome_record::Model, Uuid)>>, DbErr> {
     let rows = outcome_record::Entity::find()
-        .filter(filter)
         .filter(outcome_record::Column::SubmissionId.is_in(submission_ids.iter().copied()))
+        .filter(policy::visible_records_of_submissions(
+            actor,
+            submission_ids,
+        ))
         .find_also_related(enrolment::Entity)
         .order_by_asc(outcome_record::Column::Id)
         .all(conn)

@@ -1,6 +1,6 @@
 //! Loaders of the evidence context: batching only; the SQL is in the evidence services.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::outcome_record;
@@ -8,13 +8,13 @@ use sea_orm::{Condition, DatabaseConnection};
 use uuid::Uuid;
 
 use super::{LoadError, load_error};
-use crate::evidence::outcome_records::service as outcome_records;
+use crate::{access::auth::Actor, evidence::outcome_records::service as outcome_records};
 
 /// Outcome records of submissions, keyed by submission id, in the order they were recorded,
 /// under the actor's row filter, each with its participant's id for the access log.
 pub struct SubmissionRecordsLoader {
     pub db: DatabaseConnection,
-    pub filter: Condition,
+    pub actor: Arc<Actor>,
 }
 
 impl Loader<Uuid> for SubmissionRecordsLoader {
@@ -22,7 +22,7 @@ impl Loader<Uuid> for SubmissionRecordsLoader {
     type Error = LoadError;
 
     async fn load(&self, submission_ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
-        outcome_records::records_by_submission(&self.db, self.filter.clone(), submission_ids)
+        outcome_records::records_by_submission(&self.db, &self.actor, submission_ids)
             .await
             .map_err(load_error)
     }

@@ -263,7 +263,7 @@ impl Loaders {
             submission_records: DataLoader::new(
                 evidence::SubmissionRecordsLoader {
                     db: db.clone(),
-                    filter: policy::visible_outcome_records(actor),
+                    actor: Arc::new(actor.clone()),
                 },
                 tokio::spawn,
             ),
