@@ -583,8 +583,11 @@ def bench_database(db, scale, binary, args, out, pgbench_binary):
     log(f"seeded in {result['seed_seconds']:.1f} s: {result['records']} outcome records, "
         f"{result['size']}")
 
+    # As many import slots as import clients: (e) measures throughput, not the BUSY answer a
+    # caller over MAX_CONCURRENT_IMPORTS gets (tests/csv_import.rs covers that).
     server = Server(binary, db, args.port, out,
-                    dict(item.split("=", 1) for item in args.server_env))
+                    {"MAX_CONCURRENT_IMPORTS": str(args.write_concurrency),
+                     **dict(item.split("=", 1) for item in args.server_env)})
     try:
         tokens = Tokens(binary, db)
         partnership, provider, rows = db.rows(f"""

@@ -2,13 +2,12 @@
 //! they leave; a partnership always keeps an active commissioner; a leaver can rejoin
 //! (DESIGN §3.5, §4.3).
 
-use chrono::Utc;
 use entity::enums::{OrganisationKind, UserRole};
 use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, error_code, fixtures::TestUser},
+    support::{TODAY, TestApp, error_code, fixtures::TestUser},
 };
 
 const MEMBERS: &str = "query($id: ID!) {
@@ -98,11 +97,7 @@ async fn a_member_that_leaves_loses_access_and_can_rejoin(app: TestApp) {
         .await;
     let removed = &data["removePartnershipMember"]["member"];
     assert_eq!(removed["active"], false);
-    assert_eq!(
-        removed["leftOn"],
-        Utc::now().date_naive().to_string(),
-        "today by default"
-    );
+    assert_eq!(removed["leftOn"], TODAY, "today by default");
     let body = app
         .gql(&provider.token, PARTNERSHIP, json!({ "id": partnership }))
         .await;

@@ -1,7 +1,7 @@
 //! Partnership reviews: commissioners record what the partners concluded, and the next review
 //! falls due one review interval after this one (DESIGN §3.4, §5.3).
 
-use chrono::{Months, Utc};
+use chrono::{Months, NaiveDate};
 use entity::{
     audit_event,
     enums::{OrganisationKind, UserRole},
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, error_code},
+    support::{TODAY, TestApp, error_code},
 };
 
 const REVIEW: &str = "mutation($input: RecordPartnershipReviewInput!) {
@@ -62,7 +62,7 @@ async fn a_commissioner_records_a_review_and_the_next_falls_due_one_interval_lat
             json!({ "input": { "id": id, "expectedVersion": 3, "notes": "Second review." } }),
         )
         .await;
-    let today = Utc::now().date_naive();
+    let today: NaiveDate = TODAY.parse().unwrap();
     let reviewed = &data["recordPartnershipReview"]["partnership"];
     assert_eq!(
         reviewed["lastReviewedOn"],

@@ -115,12 +115,17 @@ pub struct TestApp {
     _scratch: Scratch,
 }
 
+/// The day every test app runs on (`CLOCK_TODAY`): the fixtures' dates sit around it, so no
+/// test depends on the calendar (a review falling due, a run crossing midnight).
+pub const TODAY: &str = "2026-11-30";
+
 pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars = vec![
         ("APP_ENV", "production"),
         ("JWT_SECRET", "test-secret-that-is-at-least-32-bytes-long"),
         ("DATABASE_URL", database_url),
         ("BIND_ADDR", "127.0.0.1:0"),
+        ("CLOCK_TODAY", TODAY),
     ];
     vars.extend_from_slice(extra);
     Config::from_lookup(false, |name| {
