@@ -22,7 +22,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, RelationTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -472,27 +473,37 @@ pub async fn records_by_submission(
     actor: &Actor,
     submission_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(outcome_record::Model, Uuid)>>, DbErr> {
+    // The participant's id alone, not the whole enrolment: the nested read returns hundreds of
+    // records, and decoding an enrolment beside each was the server's largest cost.
     let rows = outcome_record::Entity::find()
+        .join(JoinType::InnerJoin, outcome_record::Relation::Enrolment.def())
+        .column_as(enrolment::Column::ParticipantId, "participant_id")
         .filter(outcome_record::Column::SubmissionId.is_in(submission_ids.iter().copied()))
-        .filter(policy::visible_records_of_submissions(
-            actor,
-            submission_ids,
-        ))
-        .find_also_related(enrolment::Entity)
+        .filter(policy::visible_records_of_submissions(actor, submission_ids))
         .order_by_asc(outcome_record::Column::Id)
+        .into_model::<WithParticipant>()
         .all(conn)
         .await?;
     let mut grouped: HashMap<Uuid, Vec<(outcome_record::Model, Uuid)>> = HashMap::new();
-    for (record, enrolment) in rows {
-        // The foreign key guarantees the enrolment; a record without one is not returned.
-        if let Some(enrolment) = enrolment {
-            grouped
-                .entry(record.submission_id)
-                .or_default()
-                .push((record, enrolment.participant_id));
-        }
+    for WithParticipant(record, participant_id) in rows {
+        grouped
+            .entry(record.submission_id)
+            .or_default()
+            .push((record, participant_id));
     }
     Ok(grouped)
+}
+
+/// A record and its enrolment's participant.
+struct WithParticipant(outcome_record::Model, Uuid);
+
+impl FromQueryResult for WithParticipant {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self(
+            outcome_record::Model::from_query_result(row, prefix)?,
+            row.try_get(prefix, "participant_id")?,
+        ))
+    }
 }
 
 /// Adds the records to a DRAFT or CHANGES_REQUESTED submission, all or nothing, and returns
