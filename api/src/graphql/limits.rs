@@ -1,5 +1,7 @@
 //! What a request may ask for beyond what async-graphql checks itself, decided before anything
-//! runs: the number of aliases an operation holds, and introspection when it is turned off (the
+//! runs: the length of operation names, the selections a document expands to (counted in one
+//! pass, before the engine's own checks walk every expansion), the number of aliases an operation
+//! holds, and introspection when it is turned off (the
 //! engine would answer `null`, which reads like a bug). It also turns the engine's terse depth and
 //! complexity refusals into messages that say what the limit is, which variable sets it, and what
 //! to ask for instead.
@@ -13,16 +15,23 @@ use std::{
 };
 
 use async_graphql::{
-    Name, Positioned, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    Name, Positioned, Request, ServerError, ServerResult, ValidationResult, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        NextValidation,
+    },
     parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
 };
 
 use crate::platform::config::Limits;
 
-/// The extension that applies [`Limits::max_aliases`] and explains the engine's refusals.
+/// The extension that applies [`Limits::max_operation_name_chars`], [`Limits::max_selections`]
+/// and [`Limits::max_aliases`], and explains the engine's refusals.
+#[derive(Clone, Copy)]
 pub struct RequestLimits {
     max_aliases: usize,
+    max_selections: usize,
+    max_operation_name_chars: usize,
     max_depth: usize,
     max_complexity: usize,
 }
@@ -31,33 +40,46 @@ impl RequestLimits {
     pub fn new(limits: &Limits) -> Self {
         Self {
             max_aliases: limits.max_aliases,
+            max_selections: limits.max_selections,
+            max_operation_name_chars: limits.max_operation_name_chars,
             max_depth: limits.max_depth,
             max_complexity: limits.max_complexity,
         }
     }
-}
 
-impl ExtensionFactory for RequestLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Self {
-            max_aliases: self.max_aliases,
-            max_depth: self.max_depth,
-            max_complexity: self.max_complexity,
-        })
+    /// Operation names, in `operationName` and in the document: a name is copied into logs,
+    /// metrics and every access-log row the request writes.
+    fn check_operation_names(&self, request: &mut Request) -> ServerResult<()> {
+        let max = self.max_operation_name_chars;
+        let too_long = |name: &str| name.chars().nth(max).is_some();
+        let named_too_long = request.operation_name.as_deref().is_some_and(too_long)
+            || request.parsed_query().is_ok_and(|document| {
+                document
+                    .operations
+                    .iter()
+                    .any(|(name, _)| name.is_some_and(|name| too_long(name)))
+            });
+        if named_too_long {
+            return Err(bad_input(format!(
+                "an operation name may be at most {max} characters (MAX_OPERATION_NAME_CHARS): \
+                 name operations as you would name a function"
+            )));
+        }
+        Ok(())
     }
-}
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for RequestLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let aliases = alias_count(&document);
+    /// The selections and aliases the document expands to.
+    fn check_counts(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let counts = document_counts(document);
+        if counts.selections > self.max_selections {
+            return Err(bad_input(format!(
+                "the document asks for {} selections once its fragments are expanded; at most \
+                 {} are allowed (MAX_SELECTIONS), counting each fragment where it is defined and \
+                 each time it is spread: select fewer fields, or spread fragments fewer times",
+                counts.selections, self.max_selections
+            )));
+        }
+        let aliases = counts.max_aliases;
         if aliases > self.max_aliases {
             return Err(bad_input(format!(
                 "the query uses {aliases} aliases; at most {} are allowed (MAX_ALIASES), \
@@ -66,7 +88,33 @@ impl Extension for RequestLimits {
                 self.max_aliases
             )));
         }
-        Ok(document)
+        Ok(())
+    }
+}
+
+impl ExtensionFactory for RequestLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for RequestLimits {
+    /// Everything counted on the written document, before the engine sees it: its own first
+    /// pass (the recursion check that comes with parsing) already walks every expansion of
+    /// every fragment spread. The document parsed here is the one the engine then uses.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.check_operation_names(&mut request)?;
+        // A document that does not parse is the engine's to report.
+        if let Ok(document) = request.parsed_query() {
+            self.check_counts(document)?;
+        }
+        next.run(ctx, request).await
     }
 
     async fn validation(
@@ -161,7 +209,7 @@ fn asks_for_introspection(document: &ExecutableDocument) -> bool {
     })
 }
 
-fn bad_input(message: String) -> ServerError {
+pub(crate) fn bad_input(message: String) -> ServerError {
     let mut error = ServerError::new(message, None);
     error
         .extensions
@@ -170,62 +218,118 @@ fn bad_input(message: String) -> ServerError {
     error
 }
 
-/// The most aliases any operation of the document would execute. A fragment counts each time
-/// it is spread, or a fragment of 30 aliases spread 30 times would slip through.
-fn alias_count(document: &ExecutableDocument) -> usize {
-    let mut counter = AliasCounter {
+/// What a document would cost to check and run, counted with every fragment expanded where it
+/// is spread: a fragment counts each time it is spread, or a fragment of 30 aliases spread 30
+/// times would slip through. Each fragment is counted once and its count reused, so counting is
+/// linear in the length of the document however many times its fragments expand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    aliases: usize,
+    selections: usize,
+}
+
+impl Counts {
+    fn add(self, other: Counts) -> Counts {
+        Counts {
+            aliases: self.aliases.saturating_add(other.aliases),
+            selections: self.selections.saturating_add(other.selections),
+        }
+    }
+}
+
+/// The document's bill: the most aliases one operation would execute, and the selections the
+/// engine would visit, over every operation and every fragment definition (validation walks each
+/// definition, and expands spreads inside it too).
+struct DocumentCounts {
+    max_aliases: usize,
+    selections: usize,
+}
+
+fn document_counts(document: &ExecutableDocument) -> DocumentCounts {
+    let mut counter = Counter {
         fragments: &document.fragments,
         counted: HashMap::new(),
         visiting: HashSet::new(),
     };
-    document
+    let operations: Vec<Counts> = document
         .operations
         .iter()
         .map(|(_, operation)| counter.selection_set(&operation.node.selection_set.node))
-        .max()
-        .unwrap_or(0)
+        .collect();
+    let fragments = document
+        .fragments
+        .keys()
+        .map(|name| counter.fragment(name.as_str()))
+        .fold(Counts::default(), Counts::add);
+    DocumentCounts {
+        max_aliases: operations
+            .iter()
+            .map(|counts| counts.aliases)
+            .max()
+            .unwrap_or(0),
+        selections: operations
+            .iter()
+            .copied()
+            .fold(fragments, Counts::add)
+            .selections,
+    }
 }
 
-struct AliasCounter<'a> {
+#[cfg(test)]
+fn alias_count(document: &ExecutableDocument) -> usize {
+    document_counts(document).max_aliases
+}
+
+struct Counter<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
-    /// Each fragment's count, computed once however often it is spread.
-    counted: HashMap<&'a str, usize>,
+    /// Each fragment's counts, computed once however often it is spread.
+    counted: HashMap<&'a str, Counts>,
     /// Fragments being counted; meeting one again is a cycle, which validation refuses later.
     visiting: HashSet<&'a str>,
 }
 
-impl<'a> AliasCounter<'a> {
-    fn selection_set(&mut self, set: &'a SelectionSet) -> usize {
+impl<'a> Counter<'a> {
+    fn selection_set(&mut self, set: &'a SelectionSet) -> Counts {
         set.items
             .iter()
-            .map(|item| match &item.node {
-                Selection::Field(field) => usize::from(field.node.alias.is_some())
-                    .saturating_add(self.selection_set(&field.node.selection_set.node)),
-                Selection::InlineFragment(fragment) => {
-                    self.selection_set(&fragment.node.selection_set.node)
-                }
-                Selection::FragmentSpread(spread) => {
-                    self.fragment(spread.node.fragment_name.node.as_str())
-                }
+            .map(|item| {
+                let inner = match &item.node {
+                    Selection::Field(field) => Counts {
+                        aliases: usize::from(field.node.alias.is_some()),
+                        selections: 0,
+                    }
+                    .add(self.selection_set(&field.node.selection_set.node)),
+                    Selection::InlineFragment(fragment) => {
+                        self.selection_set(&fragment.node.selection_set.node)
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        self.fragment(spread.node.fragment_name.node.as_str())
+                    }
+                };
+                inner.add(Counts {
+                    aliases: 0,
+                    selections: 1,
+                })
             })
-            .fold(0, usize::saturating_add)
+            .fold(Counts::default(), Counts::add)
     }
 
-    fn fragment(&mut self, name: &'a str) -> usize {
-        if let Some(count) = self.counted.get(name) {
-            return *count;
+    fn fragment(&mut self, name: &'a str) -> Counts {
+        if let Some(counts) = self.counted.get(name) {
+            return *counts;
         }
         // An unknown fragment is refused by validation; a cycle counts once.
-        let Some(fragment) = self.fragments.get(name) else {
-            return 0;
+        let Some((name, fragment)) = self.fragments.get_key_value(name) else {
+            return Counts::default();
         };
+        let name = name.as_str();
         if !self.visiting.insert(name) {
-            return 0;
+            return Counts::default();
         }
-        let count = self.selection_set(&fragment.node.selection_set.node);
+        let counts = self.selection_set(&fragment.node.selection_set.node);
         self.visiting.remove(name);
-        self.counted.insert(name, count);
-        count
+        self.counted.insert(name, counts);
+        counts
     }
 }
 

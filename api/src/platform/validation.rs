@@ -15,9 +15,49 @@ pub const NAME_MAX_CHARS: usize = 200;
 /// four pages, more than any of them needs, and a bound on what one field can make us store.
 pub const TEXT_MAX_CHARS: usize = 10_000;
 
-/// A required name or title (see [`NAME_MAX_CHARS`]).
+/// What stored text may hold. Both kinds refuse control characters: NUL cannot be stored in
+/// PostgreSQL at all (SQLite would keep it), and the others (BEL, ESC, …) corrupt the terminals,
+/// logs, CSV files and reports text ends up in. Only free text keeps tab and line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line shown in a list, a heading or a cell: also no tab or line break, and no
+    /// bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which make a name
+    /// display in another order than it is stored and so look like another name.
+    Name,
+    /// Paragraphs: tab, line feed and carriage return are allowed; bidirectional controls are
+    /// too, since right-to-left writing may need them.
+    LongText,
+}
+
+/// The first character `kind` of text may not hold, and why, as a message about `field`.
+pub fn disallowed_char(value: &str, kind: TextKind, field: &str) -> Option<String> {
+    value.chars().find_map(|c| {
+        let allowed_control = kind == TextKind::LongText && matches!(c, '\t' | '\n' | '\r');
+        let bidirectional = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() && !allowed_control {
+            Some(format!(
+                "{field} contains the control character U+{:04X}, which {} may not hold",
+                u32::from(c),
+                match kind {
+                    TextKind::Name => "a name",
+                    TextKind::LongText => "text",
+                }
+            ))
+        } else if kind == TextKind::Name && bidirectional {
+            Some(format!(
+                "{field} contains the bidirectional control character U+{:04X}, which a name may \
+                 not hold: it makes a name display in another order than it is written",
+                u32::from(c)
+            ))
+        } else {
+            None
+        }
+    })
+}
+
+/// A required name or title (see [`NAME_MAX_CHARS`] and [`TextKind::Name`]).
 pub fn name(value: &str, field: &str) -> ApiResult<String> {
-    text(value, field, NAME_MAX_CHARS)
+    checked_text(value, field, NAME_MAX_CHARS, TextKind::Name)
 }
 
 /// A required piece of free text (see [`TEXT_MAX_CHARS`]).
@@ -25,8 +65,13 @@ pub fn long_text(value: &str, field: &str) -> ApiResult<String> {
     text(value, field, TEXT_MAX_CHARS)
 }
 
-/// A required piece of text: trimmed, not empty, at most `max_chars` characters.
+/// A required piece of text: trimmed, not empty, at most `max_chars` characters, and free of
+/// the characters [`TextKind::LongText`] refuses.
 pub fn text(value: &str, field: &str, max_chars: usize) -> ApiResult<String> {
+    checked_text(value, field, max_chars, TextKind::LongText)
+}
+
+fn checked_text(value: &str, field: &str, max_chars: usize, kind: TextKind) -> ApiResult<String> {
     let value = value.trim();
     if value.is_empty() {
         return Err(ApiError::bad_input(
@@ -39,6 +84,9 @@ pub fn text(value: &str, field: &str, max_chars: usize) -> ApiResult<String> {
             field,
             format!("{field} must be at most {max_chars} characters"),
         ));
+    }
+    if let Some(message) = disallowed_char(value, kind, field) {
+        return Err(ApiError::bad_input(field, message));
     }
     Ok(value.to_owned())
 }
@@ -94,6 +142,33 @@ mod tests {
         assert_eq!(text("  Aberlour  ", "input.name", 10).unwrap(), "Aberlour");
         assert!(text("   ", "input.name", 10).is_err());
         assert!(text("x".repeat(11).as_str(), "input.name", 10).is_err());
+    }
+
+    #[test]
+    fn names_hold_one_plain_line_and_long_text_its_paragraphs() {
+        for bad in [
+            "Nul\0",
+            "Bell\u{7}",
+            "Tab\there",
+            "Two\nlines",
+            "\u{202E}evil",
+            "a\u{2066}b",
+        ] {
+            assert!(name(bad, "input.name").is_err(), "{bad:?}");
+        }
+        assert!(name("Zoë O'Neil – «Ceòl»", "input.name").is_ok());
+        assert_eq!(
+            long_text("Week 1:\tnervous\r\nWeek 6:\tsettled", "input.body").unwrap(),
+            "Week 1:\tnervous\r\nWeek 6:\tsettled"
+        );
+        assert!(long_text("right-to-left \u{2067}text\u{2069}", "input.body").is_ok());
+        for bad in ["Nul\0", "Esc\u{1b}[31m", "C1\u{85}x", "Del\u{7f}"] {
+            let err = long_text(bad, "input.body").unwrap_err();
+            assert!(
+                err.to_string().contains("control character U+"),
+                "{bad:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! JSON, as the spec asks for legacy clients. Refusals of the HTTP request itself (media type,
 //! size, method, token) have their own 4xx status in both.
 
-use std::sync::Arc;
+use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -29,7 +29,7 @@ use async_graphql::{
     http::{GraphiQLSource, MultipartOptions},
     parser::types::OperationType,
 };
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -133,13 +133,23 @@ async fn graphql_post(
 }
 
 /// Answers in the media type the client asked for, or 406 when it accepts neither.
+///
+/// A panic anywhere in handling the request (a bug, ours or a library's) becomes an INTERNAL
+/// error with the request id, logged and counted like any other, instead of a dropped
+/// connection that leaves no trace. The handler runs on, and is caught on, this worker: moving
+/// it to another thread would split the DataLoaders' batches, whose timers run on this one.
 async fn negotiated<F>(req: &HttpRequest, handle: impl FnOnce(MediaType) -> F) -> HttpResponse
 where
     F: Future<Output = Result<Reply, Reply>>,
 {
     match MediaType::negotiate(req) {
-        Some(media) => handle(media)
+        // Unwind safety: nothing the handler shares outlives a panic in a broken state. The
+        // request's own values are dropped with it; the shared state holds only the pool, the
+        // schema, metrics behind a lock that tolerates poisoning, and configuration.
+        Some(media) => AssertUnwindSafe(handle(media))
+            .catch_unwind()
             .await
+            .unwrap_or_else(|panic| Err(Reply::panicked(panic.as_ref(), req)))
             .unwrap_or_else(|refusal| refusal)
             .finish(req, media),
         None => Reply::not_acceptable().finish(req, MediaType::Json),
@@ -331,38 +341,11 @@ fn prepare(
     Ok((request, operation))
 }
 
-/// How async-graphql marks a variable that stands for an uploaded file.
-const UPLOAD_MARKER: &str = "#__graphql_file__:";
-
-/// Refuses requests whose uploads async-graphql would mishandle: more than one file, or a
-/// variable that claims to be an upload without one behind it. async-graphql takes such a marker
-/// from any JSON variable and panics on it (`Upload` parses its index with `unwrap` and indexes
-/// the uploads without a bounds check), so no request carrying one may reach the schema.
+/// Refuses more than one file per request. Where an upload marker may appear, and the text of
+/// every input, is [`crate::graphql::input`]'s to check, for every request the schema runs.
 fn check_uploads(request: &async_graphql::Request) -> Result<(), &'static str> {
-    fn forged(value: &async_graphql::Value, uploads: usize) -> bool {
-        match value {
-            async_graphql::Value::String(text) => text
-                .strip_prefix(UPLOAD_MARKER)
-                .is_some_and(|index| index.parse::<usize>().map_or(true, |i| i >= uploads)),
-            async_graphql::Value::List(items) => items.iter().any(|item| forged(item, uploads)),
-            async_graphql::Value::Object(fields) => {
-                fields.values().any(|field| forged(field, uploads))
-            }
-            _ => false,
-        }
-    }
     if request.uploads.len() > 1 {
         return Err("send one file per request");
-    }
-    if request
-        .variables
-        .values()
-        .any(|value| forged(value, request.uploads.len()))
-    {
-        return Err(
-            "a file must be sent as a multipart upload (the GraphQL multipart request \
-                    spec), not inside a variable",
-        );
     }
     Ok(())
 }
@@ -434,8 +417,8 @@ async fn execute(
     let run = async {
         let response = state.schema.execute(request).await;
         // Fail closed: rows whose reading cannot be logged are not sent.
-        let read_ids = participant_reads.take();
-        audit::record_participant_reads(&state.db, &actor, &read_ids, &operation.audit_label())
+        let reads = participant_reads.take();
+        audit::record_participant_reads(&state.db, &actor, &reads, &operation.audit_label())
             .await
             .map(|()| response)
     };
@@ -574,10 +557,20 @@ impl Reply {
         )
     }
 
+    /// A panic while handling the request: INTERNAL, with what the panic said in the log only.
+    fn panicked(panic: &(dyn Any + Send), req: &HttpRequest) -> Self {
+        let said = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        Self::failure(ApiError::internal(format!("panic: {said}")), req)
+    }
+
     /// A failure outside execution: no token, a database failure, the timeout.
     fn failure(err: ApiError, req: &HttpRequest) -> Self {
         let (status, header) = match err {
-            ApiError::Unauthenticated => (
+            ApiError::Unauthenticated | ApiError::TokenRefused(_) => (
                 StatusCode::UNAUTHORIZED,
                 Some((header::WWW_AUTHENTICATE, "Bearer")),
             ),
@@ -658,5 +651,37 @@ impl Reply {
                 data: self.executed.then_some(&self.response.data),
                 errors: &self.response.errors,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{body::to_bytes, test::TestRequest};
+
+    use super::*;
+
+    async fn a_handler_with_a_bug(_: MediaType) -> Result<Reply, Reply> {
+        let index: usize = "x".parse().unwrap();
+        Ok(Reply::refuse(StatusCode::OK, "NONE", &index.to_string()))
+    }
+
+    #[actix_web::test]
+    async fn a_panic_is_an_internal_error_with_the_request_id() {
+        let req = TestRequest::post().uri("/graphql").to_http_request();
+        let id = RequestId::from_header(None);
+        req.extensions_mut().insert(id.clone());
+        let response = negotiated(&req, a_handler_with_a_bug).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let outcome = req.extensions().get::<GraphqlOutcome>().cloned();
+        assert_eq!(outcome.unwrap().error_codes, ["INTERNAL"], "counted");
+        let body = to_bytes(response.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({ "errors": [{
+                "message": "internal error",
+                "extensions": { "code": "INTERNAL", "correlationId": id.as_str() },
+            }]})
+        );
     }
 }

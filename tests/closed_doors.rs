@@ -1,0 +1,300 @@
+//! Issue 15, "Closed doors": requests that once crashed a worker, stalled the server, amplified
+//! the audit trail or reached the database with text it cannot store. Each is refused at the edge
+//! with BAD_USER_INPUT before anything runs, the same on both databases, and nothing is written.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::{
+    on_both_databases,
+    support::{TestApp, error_code, world::World},
+};
+
+const IMPORT_FIELDS: &str = "dryRun recordCount";
+
+fn message(body: &Value) -> &str {
+    body["errors"][0]["message"].as_str().unwrap_or_default()
+}
+
+/// A refusal before execution: 400, BAD_USER_INPUT, no `data`, and a message saying `why`.
+fn assert_refused(status: u16, body: &Value, why: &str, case: &str) {
+    assert_eq!(
+        (status, error_code(body)),
+        (400, "BAD_USER_INPUT"),
+        "{case}: {body:#}"
+    );
+    assert!(body.get("data").is_none(), "{case}: {body:#}");
+    assert!(message(body).contains(why), "{case}: {body:#}");
+}
+
+async fn the_upload_marker_is_refused_wherever_it_is_written(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK"]).await;
+    let token = &c.provider.token;
+    let why = "multipart";
+    for suffix in ["x", "-1", "100000000000000000000000", "0"] {
+        let marker = format!("#__graphql_file__:{suffix}");
+        // In the query text, as an argument.
+        let literal = format!(
+            "mutation {{ importOutcomeRecordsCsv(input: {{ submissionId: \"{}\", file: \"{marker}\" }}) {{ {IMPORT_FIELDS} }} }}",
+            c.submission
+        );
+        let (status, body) = app.gql_as(Some(token), &literal, json!({})).await;
+        assert_refused(status, &body, why, &format!("literal {marker}"));
+
+        // As the default of a variable.
+        let default = format!(
+            "mutation($file: Upload = \"{marker}\") {{ importOutcomeRecordsCsv(input: {{ submissionId: \"{}\", file: $file }}) {{ {IMPORT_FIELDS} }} }}",
+            c.submission
+        );
+        let (status, body) = app.gql_as(Some(token), &default, json!({})).await;
+        assert_refused(status, &body, why, &format!("default {marker}"));
+
+        // In a JSON variable.
+        let (status, body) = app
+            .gql_as(
+                Some(token),
+                "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { dryRun } }",
+                json!({ "input": { "submissionId": c.submission, "file": marker } }),
+            )
+            .await;
+        assert_refused(status, &body, why, &format!("variable {marker}"));
+
+        // In a multipart request, next to a real file: the first import would have run.
+        let file = "participant_reference,indicator_code,phase,observed_on,value,source\n\
+                    YP-001,CONFIDENCE,BASELINE,2026-09-01,4,PROVIDER\n";
+        let both = format!(
+            "mutation($input: ImportOutcomeRecordsCsvInput!) {{
+                real: importOutcomeRecordsCsv(input: $input) {{ {IMPORT_FIELDS} }}
+                forged: importOutcomeRecordsCsv(input: {{ submissionId: \"{}\", file: \"{marker}\" }}) {{ {IMPORT_FIELDS} }}
+            }}",
+            c.submission
+        );
+        let (status, body) = app
+            .gql_upload(
+                token,
+                &both,
+                json!({ "input": { "submissionId": c.submission, "file": null } }),
+                "variables.input.file",
+                "outcomes.csv",
+                file.as_bytes().to_vec(),
+            )
+            .await;
+        assert_refused(status, &body, why, &format!("multipart {marker}"));
+    }
+    assert_eq!(app.count("outcome_records").await, 0, "nothing written");
+
+    // An honest upload still works.
+    let file = "participant_reference,indicator_code,phase,observed_on,value,source\n\
+                YP-001,CONFIDENCE,BASELINE,2026-09-01,4,PROVIDER\n";
+    let (status, body) = app
+        .gql_upload(
+            token,
+            "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { recordCount } }",
+            json!({ "input": { "submissionId": c.submission, "file": null } }),
+            "variables.input.file",
+            "outcomes.csv",
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    assert_eq!(body["data"]["importOutcomeRecordsCsv"]["recordCount"], 1);
+}
+
+/// `{ ...F0 }` where each fragment spreads the next twice: `2^levels` fields from a document of
+/// a few hundred bytes.
+fn fragment_chain(levels: usize) -> String {
+    let mut query = String::from("query Chain { ...F0 }");
+    for level in 0..levels {
+        let next = level + 1;
+        query.push_str(&format!(
+            " fragment F{level} on Query {{ ...F{next} ...F{next} }}"
+        ));
+    }
+    query.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
+    query
+}
+
+async fn a_document_that_expands_exponentially_is_refused_at_once(app: TestApp) {
+    let admin = app.admin().await;
+    // A short chain is an honest, if odd, query.
+    app.gql_ok(&admin.token, &fragment_chain(4), json!({}))
+        .await;
+
+    let query = fragment_chain(24);
+    assert!(query.len() < 1024, "{} bytes", query.len());
+    let before = app.statements_executed();
+    let started = Instant::now();
+    let (status, body) = app.gql_as(Some(&admin.token), &query, json!({})).await;
+    let elapsed = started.elapsed();
+    assert_refused(status, &body, "(MAX_SELECTIONS)", "fragment chain");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "refused in {elapsed:?}, not after the work"
+    );
+    assert_eq!(
+        app.statements_executed() - before,
+        1,
+        "only the caller's lookup"
+    );
+    // The server is not stalled.
+    app.gql_ok(&admin.token, "{ me { id } }", json!({})).await;
+}
+
+const LOOKUP_FIELDS: &str = "participant(id: $id) { id reference enrolments { id } }";
+
+async fn long_operation_names_are_refused_and_the_log_records_what_was_read(app: TestApp) {
+    let world = World::build(&app).await;
+    let commissioner = &world.commissioner.token;
+    let events_before = app.count("audit_events").await;
+
+    let long = "A".repeat(100_001);
+    let in_document = format!("query {long}($id: ID!) {{ {LOOKUP_FIELDS} }}");
+    let (status, body) = app
+        .gql_as(Some(commissioner), &in_document, json!({ "id": world.a1 }))
+        .await;
+    assert_refused(
+        status,
+        &body,
+        "at most 100 characters (MAX_OPERATION_NAME_CHARS)",
+        "named in the document",
+    );
+    // Named only by the request's `operationName`.
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(commissioner)
+        .json(&json!({
+            "query": format!("query Short($id: ID!) {{ {LOOKUP_FIELDS} }}"),
+            "operationName": long,
+            "variables": { "id": world.a1 },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_refused(
+        status,
+        &body,
+        "(MAX_OPERATION_NAME_CHARS)",
+        "named by operationName",
+    );
+    assert_eq!(
+        app.count("audit_events").await,
+        events_before,
+        "no read, so no access-log rows"
+    );
+
+    // A name of the limit is fine; the log keeps it, and says which fields read the records.
+    let at_limit = format!("L{}", "o".repeat(99));
+    let query = format!("query {at_limit}($id: ID!) {{ {LOOKUP_FIELDS} }}");
+    app.gql_ok(commissioner, &query, json!({ "id": world.a1 }))
+        .await;
+    let log = app
+        .gql_ok(
+            &world.provider_a.token,
+            "query($id: ID!) { participant(id: $id) { accessLog { nodes { operation read } } } }",
+            json!({ "id": world.a1 }),
+        )
+        .await;
+    assert_eq!(
+        log["participant"]["accessLog"]["nodes"],
+        json!([{
+            "operation": at_limit,
+            "read": ["Participant.enrolments", "Query.participant"],
+        }])
+    );
+}
+
+const CREATE_ORGANISATION: &str = "mutation($input: CreateOrganisationInput!) {
+    createOrganisation(input: $input) { organisation { id name } }
+}";
+
+async fn control_and_bidirectional_characters_are_refused_alike_on_both_databases(app: TestApp) {
+    let admin = app.admin().await;
+    let organisations = app.count("organisations").await;
+    let input = |name: &str| json!({ "input": { "name": name, "kind": "OTHER", "sector": "PRIVATE", "areaCode": "S12000036" } });
+    for (name, why) in [
+        ("Nul\u{0}Project", "control character U+0000"),
+        ("Bell\u{7}Project", "control character U+0007"),
+        ("Tab\tProject", "control character U+0009"),
+        ("Escape\u{1b}[31m", "control character U+001B"),
+        (
+            "Right\u{202e}tcejorP",
+            "bidirectional control character U+202E",
+        ),
+        (
+            "Isolate\u{2066}Project",
+            "bidirectional control character U+2066",
+        ),
+    ] {
+        let (status, body) = app
+            .gql_as(Some(&admin.token), CREATE_ORGANISATION, input(name))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{name:?}: {body:#}");
+        assert!(message(&body).contains(why), "{name:?}: {body:#}");
+        assert!(status == 400 || status == 200, "{name:?}: {status}");
+    }
+    // Written into the query text as an escape, or hidden in a filter that reaches SQL.
+    for query in [
+        "mutation { createOrganisation(input: { name: \"Nul\\u0000Project\", kind: OTHER, sector: PRIVATE, areaCode: \"S12000036\" }) { organisation { id } } }",
+        "{ participants(filter: { reference: \"CR\\u0000001\" }) { totalCount } }",
+    ] {
+        let (status, body) = app.gql_as(Some(&admin.token), query, json!({})).await;
+        assert_refused(status, &body, "control character U+0000", query);
+    }
+    let (status, body) = app
+        .gql_as(
+            Some(&admin.token),
+            "query($reference: String) { participants(filter: { reference: $reference }) { totalCount } }",
+            json!({ "reference": "CR\u{0}001" }),
+        )
+        .await;
+    assert_refused(status, &body, "control character U+0000", "filter variable");
+    assert_eq!(
+        app.count("organisations").await,
+        organisations,
+        "nothing written"
+    );
+
+    // Long text keeps its tabs and line breaks, and names their ordinary letters.
+    let c = app.caseload(&["PUBLIC_TASK"]).await;
+    let story = app
+        .gql_ok(
+            &c.provider.token,
+            "mutation($input: AddStoryInput!) { addStory(input: $input) { story { title body } } }",
+            json!({ "input": {
+                "submissionId": c.submission, "consentToShare": false, "title": "Zoë's first term – «good»",
+                "body": "Week 1:\tnervous\r\nWeek 6:\tsettled\n",
+            }}),
+        )
+        .await;
+    assert_eq!(
+        story["addStory"]["story"]["body"],
+        "Week 1:\tnervous\r\nWeek 6:\tsettled"
+    );
+    let (_, body) = app
+        .gql_as(
+            Some(&c.provider.token),
+            "mutation($input: AddStoryInput!) { addStory(input: $input) { story { id } } }",
+            json!({ "input": {
+                "submissionId": c.submission, "consentToShare": false, "title": "Hidden \u{202e}eltit",
+                "body": "A body",
+            }}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.title");
+    assert!(
+        message(&body).contains("bidirectional control character U+202E"),
+        "{body:#}"
+    );
+}
+
+on_both_databases!(
+    the_upload_marker_is_refused_wherever_it_is_written,
+    a_document_that_expands_exponentially_is_refused_at_once,
+    long_operation_names_are_refused_and_the_log_records_what_was_read,
+    control_and_bidirectional_characters_are_refused_alike_on_both_databases,
+);
