@@ -292,7 +292,37 @@ async fn control_and_bidirectional_characters_are_refused_alike_on_both_database
     );
 }
 
+async fn a_spreadsheet_with_control_characters_is_refused_alike_on_both_databases(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK"]).await;
+    let file = "participant_reference,indicator_code,phase,observed_on,value,source\n\
+                YP-001,CONFIDENCE,BASELINE,2026-09-01,4,PROVIDER\n\
+                YP\u{0}001,CONFIDENCE,INTERIM,2026-10-01,5,PROVIDER\n";
+    let (status, body) = app
+        .gql_upload(
+            &c.provider.token,
+            "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { recordCount } }",
+            json!({ "input": { "submissionId": c.submission, "file": null } }),
+            "variables.input.file",
+            "outcomes.csv",
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (200, "BAD_USER_INPUT"),
+        "{body:#}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.file");
+    assert!(
+        message(&body).contains("the file contains the control character U+0000")
+            && message(&body).contains("(line 3)"),
+        "{body:#}"
+    );
+    assert_eq!(app.count("outcome_records").await, 0, "nothing written");
+}
+
 on_both_databases!(
+    a_spreadsheet_with_control_characters_is_refused_alike_on_both_databases,
     the_upload_marker_is_refused_wherever_it_is_written,
     a_document_that_expands_exponentially_is_refused_at_once,
     long_operation_names_are_refused_and_the_log_records_what_was_read,

@@ -29,29 +29,33 @@ pub enum TextKind {
     LongText,
 }
 
+/// Where in `value` the first character lies that `kind` of text may not hold: its byte offset
+/// and the character.
+pub fn disallowed_char_at(value: &str, kind: TextKind) -> Option<(usize, char)> {
+    value.char_indices().find(|(_, c)| is_disallowed(*c, kind))
+}
+
+fn is_disallowed(c: char, kind: TextKind) -> bool {
+    let allowed_control = kind == TextKind::LongText && matches!(c, '\t' | '\n' | '\r');
+    let bidirectional = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    (c.is_control() && !allowed_control) || (kind == TextKind::Name && bidirectional)
+}
+
 /// The first character `kind` of text may not hold, and why, as a message about `field`.
 pub fn disallowed_char(value: &str, kind: TextKind, field: &str) -> Option<String> {
-    value.chars().find_map(|c| {
-        let allowed_control = kind == TextKind::LongText && matches!(c, '\t' | '\n' | '\r');
-        let bidirectional = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() && !allowed_control {
-            Some(format!(
-                "{field} contains the control character U+{:04X}, which {} may not hold",
-                u32::from(c),
-                match kind {
-                    TextKind::Name => "a name",
-                    TextKind::LongText => "text",
-                }
-            ))
-        } else if kind == TextKind::Name && bidirectional {
-            Some(format!(
-                "{field} contains the bidirectional control character U+{:04X}, which a name may \
-                 not hold: it makes a name display in another order than it is written",
-                u32::from(c)
-            ))
-        } else {
-            None
-        }
+    let (_, c) = disallowed_char_at(value, kind)?;
+    let code = u32::from(c);
+    Some(if c.is_control() {
+        let holder = match kind {
+            TextKind::Name => "a name",
+            TextKind::LongText => "text",
+        };
+        format!("{field} contains the control character U+{code:04X}, which {holder} may not hold")
+    } else {
+        format!(
+            "{field} contains the bidirectional control character U+{code:04X}, which a name may \
+             not hold: it makes a name display in another order than it is written"
+        )
     })
 }
 

@@ -39,6 +39,7 @@ use crate::{
         config::Limits,
         db::begin_write,
         error::{ApiError, ApiResult, RowError},
+        validation::{self, TextKind},
     },
 };
 
@@ -164,6 +165,17 @@ fn parse(bytes: &[u8], max_rows: usize) -> ApiResult<Sheet> {
             ),
         )
     })?;
+    // The text policy of every other input (see `validation::TextKind`): a NUL would otherwise
+    // reach PostgreSQL in a look-up and fail there as an internal error.
+    if let Some((at, _)) = validation::disallowed_char_at(text, TextKind::LongText) {
+        let line = 1 + text[..at].matches('\n').count();
+        let message = validation::disallowed_char(&text[at..], TextKind::LongText, "the file")
+            .unwrap_or_default();
+        return Err(ApiError::bad_input(
+            "input.file",
+            format!("{message} (line {line}): remove it and export the file again"),
+        ));
+    }
     let header_line = text.lines().next().unwrap_or_default();
     if header_line.trim().is_empty() {
         return Err(ApiError::bad_input(
