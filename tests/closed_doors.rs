@@ -321,7 +321,82 @@ async fn a_spreadsheet_with_control_characters_is_refused_alike_on_both_database
     assert_eq!(app.count("outcome_records").await, 0, "nothing written");
 }
 
+const CREATE_PARTNERSHIP: &str = "mutation($input: CreatePartnershipInput!) {
+    createPartnership(input: $input) { partnership { id startDate nextReviewDue } }
+}";
+
+fn partnership_input(start_date: &str, interval_months: i32) -> Value {
+    json!({ "input": {
+        "name": "Border Pathways", "purpose": "Pupils return to mainstream school.",
+        "kind": "SERVICE_DELIVERY", "areaCode": "S12000036", "startDate": start_date,
+        "reviewIntervalMonths": interval_months,
+        "responsibilities": "Chairs the partnership and funds the service.",
+    }})
+}
+
+async fn dates_are_bounded_and_every_date_printed_is_accepted(app: TestApp) {
+    let commissioner = app.commissioner("Scottish Borders Council").await;
+    let partnerships = app.count("partnerships").await;
+    for date in [
+        "1899-12-31",
+        "2200-01-01",
+        "9999-12-31",
+        "+10000-01-01",
+        "0000-01-01",
+    ] {
+        let (_, body) = app
+            .gql_as(
+                Some(&commissioner.token),
+                CREATE_PARTNERSHIP,
+                partnership_input(date, 12),
+            )
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{date}: {body:#}");
+        assert!(
+            message(&body).contains("1900-01-01 to 2199-12-31")
+                || message(&body).contains("YYYY-MM-DD"),
+            "{date}: {body:#}"
+        );
+    }
+    // Accepted, but its first review would fall due after the last date the API accepts.
+    let (_, body) = app
+        .gql_as(
+            Some(&commissioner.token),
+            CREATE_PARTNERSHIP,
+            partnership_input("2199-12-31", 12),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.startDate");
+    assert!(message(&body).contains("2199-12-31"), "{body:#}");
+    assert_eq!(
+        app.count("partnerships").await,
+        partnerships,
+        "nothing written"
+    );
+
+    // The edges themselves are dates like any other, and what is printed can be sent back.
+    for (start, due) in [("1900-01-01", "1900-07-01"), ("2199-01-31", "2199-07-31")] {
+        let created = app
+            .gql_ok(
+                &commissioner.token,
+                CREATE_PARTNERSHIP,
+                partnership_input(start, 6),
+            )
+            .await;
+        let partnership = &created["createPartnership"]["partnership"];
+        assert_eq!(partnership["nextReviewDue"], due);
+        app.gql_ok(
+            &commissioner.token,
+            "mutation($input: UpdatePartnershipInput!) { updatePartnership(input: $input) { partnership { nextReviewDue } } }",
+            json!({ "input": { "id": partnership["id"], "expectedVersion": 1, "nextReviewDue": due } }),
+        )
+        .await;
+    }
+}
+
 on_both_databases!(
+    dates_are_bounded_and_every_date_printed_is_accepted,
     a_spreadsheet_with_control_characters_is_refused_alike_on_both_databases,
     the_upload_marker_is_refused_wherever_it_is_written,
     a_document_that_expands_exponentially_is_refused_at_once,

@@ -1,6 +1,7 @@
 //! Checks on input values that several domain modules share. Each failure is BAD_USER_INPUT
 //! naming the field, so a client can point its user at the exact box to fix.
 
+use chrono::NaiveDate;
 use entity::{area, organisation};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -14,6 +15,30 @@ pub const NAME_MAX_CHARS: usize = 200;
 /// The most characters of free text (aims, responsibilities, notes, narratives, stories): about
 /// four pages, more than any of them needs, and a bound on what one field can make us store.
 pub const TEXT_MAX_CHARS: usize = 10_000;
+
+/// The first day the API accepts or prints. Every date it deals in (births by year aside) is
+/// about services for children alive now: 1900 leaves room for any historical record.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => panic!("1900-01-01 is a date"),
+};
+
+/// The last day the API accepts or prints: far beyond any plan, near enough that every date
+/// the service computes from one (a review one interval later) is still a four-digit year.
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
+    Some(date) => date,
+    None => panic!("2199-12-31 is a date"),
+};
+
+/// Whether `date` lies in the range the API accepts and prints.
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (EARLIEST_DATE..=LATEST_DATE).contains(&date)
+}
+
+/// The range, as messages state it.
+pub fn date_range() -> String {
+    format!("{EARLIEST_DATE} to {LATEST_DATE}")
+}
 
 /// What stored text may hold. Both kinds refuse control characters: NUL cannot be stored in
 /// PostgreSQL at all (SQLite would keep it), and the others (BEL, ESC, …) corrupt the terminals,

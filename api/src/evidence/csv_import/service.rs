@@ -430,13 +430,16 @@ fn type_cells(line: &Line, decimal_comma: bool, errors: &mut Vec<RowError>) -> T
             ),
         );
     }
-    let observed_on = NaiveDate::parse_from_str(&line.cells[OBSERVED_ON], "%Y-%m-%d").ok();
+    let observed_on = NaiveDate::parse_from_str(&line.cells[OBSERVED_ON], "%Y-%m-%d")
+        .ok()
+        .filter(|date| validation::date_in_range(*date));
     if observed_on.is_none() {
         problem(
             OBSERVED_ON,
             format!(
-                "observed_on must be a date in YYYY-MM-DD form, e.g. 2026-09-01 (found {}); \
-                 format the spreadsheet column as yyyy-mm-dd before saving",
+                "observed_on must be a date in YYYY-MM-DD form from {}, e.g. 2026-09-01 (found \
+                 {}); format the spreadsheet column as yyyy-mm-dd before saving",
+                validation::date_range(),
                 quoted(&line.cells[OBSERVED_ON])
             ),
         );
