@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, error_code, world::World},
+    support::{ACCEPT, TestApp, error_code, world::World},
 };
 
 const IMPORT_FIELDS: &str = "dryRun recordCount";
@@ -164,6 +164,7 @@ async fn long_operation_names_are_refused_and_the_log_records_what_was_read(app:
         .client()
         .post(app.url("/graphql"))
         .bearer_auth(commissioner)
+        .header("accept", ACCEPT)
         .json(&json!({
             "query": format!("query Short($id: ID!) {{ {LOOKUP_FIELDS} }}"),
             "operationName": long,
@@ -395,7 +396,84 @@ async fn dates_are_bounded_and_every_date_printed_is_accepted(app: TestApp) {
     }
 }
 
+async fn bodies_that_are_not_one_request_are_told_what_is_wrong_in_our_words(app: TestApp) {
+    let admin = app.admin().await;
+    let post = |body: &'static str| {
+        app.client()
+            .post(app.url("/graphql"))
+            .bearer_auth(&admin.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, why) in [
+        (
+            "{\"query\": 5}",
+            "invalid type: integer `5`, expected a string",
+        ),
+        ("{\"querry\": \"{ me { id } }\"}", "the request body has no `query`"),
+        (
+            "\"{ me { id } }\"",
+            "must be a JSON object with a `query` string",
+        ),
+        ("42", "must be a JSON object with a `query` string"),
+        ("[]", "send one operation per request"),
+        ("{\"query\": ", "the request body is not JSON"),
+    ] {
+        let response = post(body).await.unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{body}");
+        assert!(message(&answer).contains(why), "{body}: {answer:#}");
+        assert!(
+            !message(&answer).contains("BatchRequest"),
+            "{body}: {answer:#}"
+        );
+    }
+    // The same for the `operations` part of an upload.
+    let form = reqwest::multipart::Form::new()
+        .text("operations", "{\"query\": 5}")
+        .text("map", "{}");
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: Value = response.json().await.unwrap();
+    assert!(
+        message(&answer).contains("the `operations` part of the upload is not a GraphQL request"),
+        "{answer:#}"
+    );
+}
+
+async fn a_client_that_names_no_media_type_gets_json(app: TestApp) {
+    let admin = app.admin().await;
+    for accept in [None, Some("*/*")] {
+        let mut request = app
+            .client()
+            .post(app.url("/graphql"))
+            .bearer_auth(&admin.token)
+            .json(&json!({ "query": "{ noSuchField }" }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        // A legacy client's refused request is a 200, as the spec asks for application/json.
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+        assert!(answer.get("data").is_none(), "{answer:#}");
+    }
+}
+
 on_both_databases!(
+    bodies_that_are_not_one_request_are_told_what_is_wrong_in_our_words,
+    a_client_that_names_no_media_type_gets_json,
     dates_are_bounded_and_every_date_printed_is_accepted,
     a_spreadsheet_with_control_characters_is_refused_alike_on_both_databases,
     the_upload_marker_is_refused_wherever_it_is_written,

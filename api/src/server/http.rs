@@ -7,8 +7,10 @@
 //! format to handle, whatever went wrong.
 //!
 //! Media types and status codes follow the GraphQL-over-HTTP spec. The response is
-//! `application/graphql-response+json` unless the client's `Accept` rates `application/json`
-//! higher; an `Accept` that allows neither gets 406. A request refused before it ran (syntax,
+//! `application/graphql-response+json` when the client's `Accept` names it and rates it at least
+//! as high as `application/json`; otherwise, and for a missing `Accept` or a wildcard (a client
+//! that may predate the GraphQL media type), `application/json`. An `Accept` that allows neither
+//! gets 406. A request refused before it ran (syntax,
 //! validation, limits) has no `data`, and is a 400 in the GraphQL media type but a 200 in plain
 //! JSON, as the spec asks for legacy clients. Refusals of the HTTP request itself (media type,
 //! size, method, token) have their own 4xx status in both.
@@ -171,13 +173,67 @@ async fn post(
         (state.limits.max_body_bytes, "MAX_BODY_BYTES")
     };
     let body = read_body(payload, limit, limit_variable).await?;
+    let request = if multipart {
+        receive_upload(state, req, &body).await?
+    } else {
+        json_request(&body)?
+    };
+    let (request, operation) = prepare(req, request)?;
+    Ok(execute(state, req, actor, request, &operation, media).await)
+}
+
+/// The one operation of a JSON body. Read here rather than by async-graphql, whose errors name
+/// its internals ("data did not match any variant of untagged enum BatchRequest") instead of
+/// what is wrong with the body.
+fn json_request(body: &[u8]) -> Result<async_graphql::Request, Reply> {
+    let refuse =
+        |message: String| Reply::refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| refuse(format!("the request body is not JSON: {err}")))?;
+    match value {
+        // async-graphql would take a missing query for an empty document.
+        serde_json::Value::Object(ref fields) if !fields.contains_key("query") => Err(refuse(
+            "the request body has no `query`: send an object with a `query` string and optional \
+             `operationName`, `variables` and `extensions`"
+                .into(),
+        )),
+        serde_json::Value::Object(_) => serde_json::from_value(value).map_err(|err| {
+            refuse(format!(
+                "the request body is not a GraphQL request: {err}; send an object with a \
+                 `query` string and optional `operationName`, `variables` and `extensions`"
+            ))
+        }),
+        serde_json::Value::Array(_) => Err(batch_refused()),
+        _ => Err(refuse(
+            "the request body must be a JSON object with a `query` string, e.g. \
+             {\"query\": \"{ me { id } }\"}"
+                .into(),
+        )),
+    }
+}
+
+fn batch_refused() -> Reply {
+    Reply::refuse(
+        StatusCode::BAD_REQUEST,
+        "BAD_USER_INPUT",
+        "send one operation per request, not a batch: a JSON object, not an array",
+    )
+}
+
+/// The operation of a `multipart/form-data` upload (the GraphQL multipart request spec), with
+/// its file in place.
+async fn receive_upload(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<async_graphql::Request, Reply> {
     // Without these options async-graphql accepts files of any size and number.
     let upload_options = MultipartOptions::default()
         .max_file_size(state.limits.max_upload_bytes)
         .max_num_files(1);
     let content_type = req.headers().get(header::CONTENT_TYPE);
     let content_type = content_type.and_then(|value| value.to_str().ok());
-    let request = async_graphql::http::receive_body(content_type, body.as_ref(), upload_options)
+    async_graphql::http::receive_body(content_type, body, upload_options)
         .await
         .map_err(|err| match err {
             ParseRequestError::PayloadTooLarge => Reply::refuse(
@@ -188,19 +244,19 @@ async fn post(
                     state.limits.max_upload_bytes
                 ),
             ),
-            ParseRequestError::UnsupportedBatch => Reply::refuse(
+            ParseRequestError::UnsupportedBatch => batch_refused(),
+            ParseRequestError::InvalidRequest(_) => Reply::refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
-                "send one operation per request, not a batch: a JSON object, not an array",
+                "the `operations` part of the upload is not a GraphQL request: send a JSON \
+                 object with a `query` string and `variables`, the file's variable null",
             ),
             err => Reply::refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
-                &format!("the request body is not a GraphQL request: {err}"),
+                &format!("the upload is not a GraphQL multipart request: {err}"),
             ),
-        })?;
-    let (request, operation) = prepare(req, request)?;
-    Ok(execute(state, req, actor, request, &operation, media).await)
+        })
 }
 
 /// Whether a POST carries a file upload (`multipart/form-data`) rather than JSON; any other or
@@ -456,12 +512,16 @@ impl MediaType {
         }
     }
 
-    /// The type the client's `Accept` rates highest, the GraphQL one on a tie or when the header
-    /// is missing; `None` when it accepts neither.
+    /// The type the client's `Accept` rates highest: the GraphQL one only when the client names
+    /// it and rates it at least as high as JSON, JSON when the header is missing or only a
+    /// wildcard matches (as the GraphQL-over-HTTP audits ask, for clients that predate the
+    /// GraphQL type); `None` when it accepts neither.
     fn negotiate(req: &HttpRequest) -> Option<Self> {
+        /// How specific a range naming the media type exactly is.
+        const NAMED: u8 = 2;
         let ranges = accepted_ranges(req);
         if ranges.is_empty() {
-            return Some(Self::GraphqlResponse);
+            return Some(Self::Json);
         }
         // The most specific range that matches a type gives its weight (RFC 9110 §12.5.1).
         let weight = |media: &str| {
@@ -469,7 +529,7 @@ impl MediaType {
                 .iter()
                 .filter_map(|(range, q)| {
                     let specificity = match range.as_str() {
-                        exact if exact == media => 2,
+                        exact if exact == media => NAMED,
                         "application/*" => 1,
                         "*/*" => 0,
                         _ => return None,
@@ -477,10 +537,10 @@ impl MediaType {
                     Some((specificity, *q))
                 })
                 .max_by_key(|(specificity, _)| *specificity)
-                .map_or(0.0, |(_, q)| q)
+                .unwrap_or((0, 0.0))
         };
-        let (graphql, json) = (weight(GRAPHQL_RESPONSE), weight(JSON));
-        if graphql > 0.0 && graphql >= json {
+        let ((graphql_named, graphql), (_, json)) = (weight(GRAPHQL_RESPONSE), weight(JSON));
+        if graphql > json || (graphql > 0.0 && graphql_named == NAMED && graphql >= json) {
             Some(Self::GraphqlResponse)
         } else if json > 0.0 {
             Some(Self::Json)
