@@ -411,7 +411,10 @@ async fn bodies_that_are_not_one_request_are_told_what_is_wrong_in_our_words(app
             "{\"query\": 5}",
             "invalid type: integer `5`, expected a string",
         ),
-        ("{\"querry\": \"{ me { id } }\"}", "the request body has no `query`"),
+        (
+            "{\"querry\": \"{ me { id } }\"}",
+            "the request body has no `query`",
+        ),
         (
             "\"{ me { id } }\"",
             "must be a JSON object with a `query` string",
@@ -471,7 +474,87 @@ async fn a_client_that_names_no_media_type_gets_json(app: TestApp) {
     }
 }
 
+/// `getIntrospectionQuery()` of graphql-js 15 with its default options, as GraphiQL, Apollo and
+/// code generators send it.
+const GRAPHQL_JS_15_INTROSPECTION: &str = "
+    query IntrospectionQuery {
+      __schema {
+        queryType { name }
+        mutationType { name }
+        subscriptionType { name }
+        types { ...FullType }
+        directives { name description locations args { ...InputValue } }
+      }
+    }
+    fragment FullType on __Type {
+      kind name description
+      fields(includeDeprecated: true) {
+        name description
+        args { ...InputValue }
+        type { ...TypeRef }
+        isDeprecated deprecationReason
+      }
+      inputFields { ...InputValue }
+      interfaces { ...TypeRef }
+      enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+      possibleTypes { ...TypeRef }
+    }
+    fragment InputValue on __InputValue {
+      name description
+      type { ...TypeRef }
+      defaultValue
+    }
+    fragment TypeRef on __Type {
+      kind name
+      ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+        ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+    }";
+
+async fn standard_introspection_has_its_own_budget(app: TestApp) {
+    let admin = app.admin().await;
+    let data = app
+        .gql_ok(&admin.token, GRAPHQL_JS_15_INTROSPECTION, json!({}))
+        .await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+    assert!(data["__schema"]["types"].as_array().unwrap().len() > 50);
+
+    // Past that budget, introspection is refused like any query.
+    let mut deep = String::from("kind");
+    for _ in 0..20 {
+        deep = format!("kind ofType {{ {deep} }}");
+    }
+    let query = format!("{{ __schema {{ types {{ {deep} }} }} }}");
+    let (status, body) = app.gql_as(Some(&admin.token), &query, json!({})).await;
+    assert_refused(
+        status,
+        &body,
+        "introspection is nested too deep",
+        "deep introspection",
+    );
+
+    // The budget is introspection's alone: the same depth elsewhere is still refused.
+    let mut nested = String::from("id");
+    for level in 0..12 {
+        nested = if level % 2 == 0 {
+            format!("partnership {{ {nested} }}")
+        } else {
+            format!("interventions {{ {nested} }}")
+        };
+    }
+    let query = format!(
+        "{{ __schema {{ queryType {{ name }} }} partnerships {{ nodes {{ {nested} }} }} }}"
+    );
+    let (status, body) = app.gql_as(Some(&admin.token), &query, json!({})).await;
+    assert_refused(
+        status,
+        &body,
+        "(MAX_QUERY_DEPTH)",
+        "deep query beside introspection",
+    );
+}
+
 on_both_databases!(
+    standard_introspection_has_its_own_budget,
     bodies_that_are_not_one_request_are_told_what_is_wrong_in_our_words,
     a_client_that_names_no_media_type_gets_json,
     dates_are_bounded_and_every_date_printed_is_accepted,

@@ -1,13 +1,13 @@
 //! What a request may ask for beyond what async-graphql checks itself, decided before anything
 //! runs: the length of operation names, the selections a document expands to (counted in one
-//! pass, before the engine's own checks walk every expansion), the number of aliases an operation
-//! holds, and introspection when it is turned off (the
-//! engine would answer `null`, which reads like a bug). It also turns the engine's terse depth and
-//! complexity refusals into messages that say what the limit is, which variable sets it, and what
-//! to ask for instead.
+//! pass, before the engine's own checks walk every expansion), its depth (with introspection
+//! held to a budget of its own, [`MAX_INTROSPECTION_DEPTH`]), the number of aliases an operation
+//! holds, and introspection when it is turned off (the engine would answer `null`, which reads
+//! like a bug). It also turns the engine's terse complexity refusal into a message that says what
+//! the limit is, which variable sets it, and what to ask for instead.
 //!
-//! Depth and complexity themselves are the engine's (`limit_depth`, `limit_complexity`); the
-//! request timeout is the HTTP layer's, since only it can cancel the whole request.
+//! Complexity itself is the engine's (`limit_complexity`); the request timeout is the HTTP
+//! layer's, since only it can cancel the whole request.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -25,8 +25,8 @@ use async_graphql::{
 
 use crate::platform::config::Limits;
 
-/// The extension that applies [`Limits::max_operation_name_chars`], [`Limits::max_selections`]
-/// and [`Limits::max_aliases`], and explains the engine's refusals.
+/// The extension that applies [`Limits::max_operation_name_chars`], [`Limits::max_selections`],
+/// [`Limits::max_depth`] and [`Limits::max_aliases`], and explains the engine's refusals.
 #[derive(Clone, Copy)]
 pub struct RequestLimits {
     max_aliases: usize,
@@ -68,7 +68,9 @@ impl RequestLimits {
         Ok(())
     }
 
-    /// The selections and aliases the document expands to.
+    /// The selections, depth and aliases the document expands to. Depth is checked here rather
+    /// than by the engine's `limit_depth`, which counts introspection against the same limit and
+    /// so refused the standard introspection query of every GraphQL tool.
     fn check_counts(&self, document: &ExecutableDocument) -> ServerResult<()> {
         let counts = document_counts(document);
         if counts.selections > self.max_selections {
@@ -77,6 +79,20 @@ impl RequestLimits {
                  {} are allowed (MAX_SELECTIONS), counting each fragment where it is defined and \
                  each time it is spread: select fewer fields, or spread fragments fewer times",
                 counts.selections, self.max_selections
+            )));
+        }
+        if counts.depth > self.max_depth {
+            return Err(bad_input(format!(
+                "the query is nested too deep: at most {} levels are allowed \
+                 (MAX_QUERY_DEPTH); ask for fewer nested objects and fetch deeper ones by id in \
+                 another request",
+                self.max_depth
+            )));
+        }
+        if counts.introspection_depth > MAX_INTROSPECTION_DEPTH {
+            return Err(bad_input(format!(
+                "introspection is nested too deep: at most {MAX_INTROSPECTION_DEPTH} levels are \
+                 allowed, enough for the standard introspection query of GraphQL tools"
             )));
         }
         let aliases = counts.max_aliases;
@@ -126,12 +142,6 @@ impl Extension for RequestLimits {
             errors
                 .into_iter()
                 .map(|error| match error.message.as_str() {
-                    "Query is nested too deep." => bad_input(format!(
-                        "the query is nested too deep: at most {} levels are allowed \
-                         (MAX_QUERY_DEPTH); ask for fewer nested objects and fetch deeper ones \
-                         by id in another request",
-                        self.max_depth
-                    )),
                     "Query is too complex." => bad_input(format!(
                         "the query is too complex: its cost is over {} (MAX_QUERY_COMPLEXITY), \
                          where a connection costs `first` times the cost of its fields; ask for \
@@ -218,6 +228,12 @@ pub(crate) fn bad_input(message: String) -> ServerError {
     error
 }
 
+/// The most levels an introspection query (`__schema`, `__type`) may nest: its own budget, since
+/// the standard introspection queries walk type references seven `ofType` levels deep (13 levels
+/// for graphql-js 15 and 16) while describing a schema that is not deep at all, and the schema is
+/// the same for every caller. A deeper introspection query is refused like any other.
+pub const MAX_INTROSPECTION_DEPTH: usize = 15;
+
 /// What a document would cost to check and run, counted with every fragment expanded where it
 /// is spread: a fragment counts each time it is spread, or a fragment of 30 aliases spread 30
 /// times would slip through. Each fragment is counted once and its count reused, so counting is
@@ -226,23 +242,33 @@ pub(crate) fn bad_input(message: String) -> ServerError {
 struct Counts {
     aliases: usize,
     selections: usize,
+    /// Levels of nested fields, as the engine's depth limit counted them, outside introspection.
+    depth: usize,
+    /// Levels of nested fields from an introspection field down.
+    introspection_depth: usize,
 }
 
 impl Counts {
-    fn add(self, other: Counts) -> Counts {
+    /// Selections side by side: their aliases and selections add up, their depths do not.
+    fn beside(self, other: Counts) -> Counts {
         Counts {
             aliases: self.aliases.saturating_add(other.aliases),
             selections: self.selections.saturating_add(other.selections),
+            depth: self.depth.max(other.depth),
+            introspection_depth: self.introspection_depth.max(other.introspection_depth),
         }
     }
 }
 
-/// The document's bill: the most aliases one operation would execute, and the selections the
-/// engine would visit, over every operation and every fragment definition (validation walks each
-/// definition, and expands spreads inside it too).
+/// The document's bill: the most aliases one operation would execute, the selections the
+/// engine would visit over every operation and every fragment definition (validation walks each
+/// definition, and expands spreads inside it too), and the deepest nesting, with and without
+/// introspection.
 struct DocumentCounts {
     max_aliases: usize,
     selections: usize,
+    depth: usize,
+    introspection_depth: usize,
 }
 
 fn document_counts(document: &ExecutableDocument) -> DocumentCounts {
@@ -256,22 +282,21 @@ fn document_counts(document: &ExecutableDocument) -> DocumentCounts {
         .iter()
         .map(|(_, operation)| counter.selection_set(&operation.node.selection_set.node))
         .collect();
-    let fragments = document
+    let all = document
         .fragments
         .keys()
         .map(|name| counter.fragment(name.as_str()))
-        .fold(Counts::default(), Counts::add);
+        .chain(operations.iter().copied())
+        .fold(Counts::default(), Counts::beside);
     DocumentCounts {
         max_aliases: operations
             .iter()
             .map(|counts| counts.aliases)
             .max()
             .unwrap_or(0),
-        selections: operations
-            .iter()
-            .copied()
-            .fold(fragments, Counts::add)
-            .selections,
+        selections: all.selections,
+        depth: all.depth,
+        introspection_depth: all.introspection_depth,
     }
 }
 
@@ -294,11 +319,29 @@ impl<'a> Counter<'a> {
             .iter()
             .map(|item| {
                 let inner = match &item.node {
-                    Selection::Field(field) => Counts {
-                        aliases: usize::from(field.node.alias.is_some()),
-                        selections: 0,
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        let below = self.selection_set(&field.selection_set.node);
+                        // `__schema` and `__type` exist only at the root, so everything below
+                        // one is introspection.
+                        let introspection =
+                            matches!(field.name.node.as_str(), "__schema" | "__type");
+                        Counts {
+                            aliases: usize::from(field.alias.is_some())
+                                .saturating_add(below.aliases),
+                            selections: below.selections,
+                            depth: if introspection {
+                                1
+                            } else {
+                                below.depth.saturating_add(1)
+                            },
+                            introspection_depth: if introspection {
+                                below.depth.saturating_add(1)
+                            } else {
+                                below.introspection_depth
+                            },
+                        }
                     }
-                    .add(self.selection_set(&field.node.selection_set.node)),
                     Selection::InlineFragment(fragment) => {
                         self.selection_set(&fragment.node.selection_set.node)
                     }
@@ -306,12 +349,12 @@ impl<'a> Counter<'a> {
                         self.fragment(spread.node.fragment_name.node.as_str())
                     }
                 };
-                inner.add(Counts {
-                    aliases: 0,
-                    selections: 1,
-                })
+                Counts {
+                    selections: inner.selections.saturating_add(1),
+                    ..inner
+                }
             })
-            .fold(Counts::default(), Counts::add)
+            .fold(Counts::default(), Counts::beside)
     }
 
     fn fragment(&mut self, name: &'a str) -> Counts {
@@ -367,6 +410,27 @@ mod tests {
         ));
         assert!(!asks("{ __typename me { __typename id } }"));
         assert!(!asks("{ ...F } fragment F on Query { ...F me { id } }"));
+    }
+
+    #[test]
+    fn depth_counts_fields_through_fragments_and_introspection_apart() {
+        let counts = |query: &str| {
+            let counts = document_counts(&async_graphql::parser::parse_query(query).unwrap());
+            (counts.depth, counts.introspection_depth)
+        };
+        assert_eq!(counts("{ me { id } }"), (2, 0));
+        assert_eq!(
+            counts("{ ...F } fragment F on Query { me { ... on User { id } } }"),
+            (2, 0)
+        );
+        assert_eq!(
+            counts("{ __typename __schema { types { fields { type { name } } } } }"),
+            (1, 5)
+        );
+        assert_eq!(
+            counts("{ me { id } __type(name: \"User\") { name } }"),
+            (2, 2)
+        );
     }
 
     #[test]

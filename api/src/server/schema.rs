@@ -69,7 +69,6 @@ pub fn build_schema(
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(request_limits::RequestLimits::new(limits))
     .extension(InputPolicy)
