@@ -617,8 +617,12 @@ impl Reply {
         )
     }
 
-    /// A panic while handling the request: INTERNAL, with what the panic said in the log only.
+    /// A panic while handling the request: INTERNAL, with what the panic said in the log only,
+    /// and counted (`outcomes_panics_total`) so that an alert can say a bug was hit.
     fn panicked(panic: &(dyn Any + Send), req: &HttpRequest) -> Self {
+        if let Some(state) = req.app_data::<web::Data<AppState>>() {
+            state.metrics.observe_panic();
+        }
         let said = panic
             .downcast_ref::<&str>()
             .copied()
