@@ -14,7 +14,7 @@ use jsonwebtoken::{
     jwk::{AlgorithmParameters, EllipticCurve, Jwk},
 };
 
-use crate::platform::clock::Clock;
+use crate::platform::{clock::Clock, validation};
 
 /// Where the service runs. Development mode exists so a newcomer can try the API in one command;
 /// it is chosen explicitly (`--dev` or `APP_ENV=development`), never by omission.
@@ -66,7 +66,8 @@ pub struct Config {
     /// the version), but operation names are chosen by clients and may say more than intended,
     /// so set a token or keep `/metrics` off the public route when the API faces the internet.
     pub metrics_token: Option<Secret>,
-    /// `CLOCK_TODAY` (YYYY-MM-DD): run as if today were this day (from noon UTC at start-up),
+    /// `CLOCK_TODAY` (YYYY-MM-DD, 1900-01-01 to 2199-12-31 like every date of the API): run as if
+    /// today were this day (from noon UTC at start-up),
     /// for demonstrations and tests whose dates must not depend on the calendar. Unset (the
     /// default and the only sensible production setting): the system clock. Tokens are always
     /// checked against the system clock.
@@ -408,7 +409,7 @@ impl Config {
                 .unwrap_or_default(),
             metrics_token: var("METRICS_TOKEN").map(metrics_token).transpose()?,
             clock: var("CLOCK_TODAY")
-                .map(|value| parse::<NaiveDate>("CLOCK_TODAY", &value).map(Clock::starting_on))
+                .map(|value| clock_today(&value))
                 .transpose()?
                 .unwrap_or_default(),
         })
@@ -418,6 +419,21 @@ impl Config {
     pub fn uses_development_secret(&self) -> bool {
         matches!(&self.jwt.keys, TokenKeys::Secret(secret) if secret == DEVELOPMENT_JWT_SECRET.as_bytes())
     }
+}
+
+/// `CLOCK_TODAY`: a date the API could also accept, since it prints "today" (`asOf`).
+fn clock_today(value: &str) -> Result<Clock, ConfigError> {
+    let today = parse::<NaiveDate>("CLOCK_TODAY", value)?;
+    if !validation::date_in_range(today) {
+        return Err(ConfigError {
+            variable: "CLOCK_TODAY",
+            message: format!(
+                "`{value}` is outside the dates the API accepts, {}",
+                validation::date_range()
+            ),
+        });
+    }
+    Ok(Clock::starting_on(today))
 }
 
 /// The default of `JWT_MAX_TTL`: a working day.
@@ -1005,6 +1021,15 @@ mod tests {
             describe_duration(Duration::from_secs(36500 * 86_400)),
             "36500d"
         );
+    }
+
+    #[test]
+    fn the_clocks_today_is_a_date_the_api_accepts() {
+        assert!(config(true, &[("CLOCK_TODAY", "2026-11-30")]).is_ok());
+        for value in ["1899-12-31", "2200-01-01", "someday"] {
+            let err = config(true, &[("CLOCK_TODAY", value)]).unwrap_err();
+            assert_eq!(err.variable, "CLOCK_TODAY", "{value}");
+        }
     }
 
     #[test]
