@@ -67,10 +67,9 @@ pub struct Config {
     /// so set a token or keep `/metrics` off the public route when the API faces the internet.
     pub metrics_token: Option<Secret>,
     /// `CLOCK_TODAY` (YYYY-MM-DD, 1900-01-01 to 2199-12-31 like every date of the API): run as if
-    /// today were this day (from noon UTC at start-up),
-    /// for demonstrations and tests whose dates must not depend on the calendar. Unset (the
-    /// default and the only sensible production setting): the system clock. Tokens are always
-    /// checked against the system clock.
+    /// today were this day (from noon UTC at start-up), for demonstrations and tests whose dates
+    /// must not depend on the calendar. Unset (the default and the only sensible production
+    /// setting): the system clock. Tokens are always checked against the system clock.
     pub clock: Clock,
 }
 
