@@ -230,8 +230,8 @@ pub(crate) fn bad_input(message: String) -> ServerError {
 
 /// The most levels an introspection query (`__schema`, `__type`) may nest: its own budget, since
 /// the standard introspection queries walk type references seven `ofType` levels deep (13 levels
-/// for the query of graphql-js 15) while describing a schema that is not deep at all, and the schema is
-/// the same for every caller. A deeper introspection query is refused like any other.
+/// for the query of graphql-js 15) while describing a schema that is not deep at all, and the
+/// schema is the same for every caller. A deeper introspection query is refused like any other.
 pub const MAX_INTROSPECTION_DEPTH: usize = 15;
 
 /// What a document would cost to check and run, counted with every fragment expanded where it
