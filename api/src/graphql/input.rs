@@ -6,8 +6,8 @@
 //! - **No control characters** but tab, line feed and carriage return
 //!   ([`TextKind::LongText`]): PostgreSQL cannot store NUL and would fail with an internal error
 //!   where SQLite stores it, so both databases now give the same BAD_USER_INPUT. Names are held
-//!   to the stricter [`TextKind::Name`] where they are parsed ([`crate::platform::validation::name`]), since only
-//!   the field knows it is a name.
+//!   to the stricter [`TextKind::Name`] where they are parsed
+//!   ([`crate::platform::validation::name`]), since only the field knows it is a name.
 //! - **No upload marker.** async-graphql marks a variable that stands for an uploaded file with a
 //!   string starting `#__graphql_file__`, and its `Upload` input panics (an `unwrap` on the
 //!   index) or reads out of bounds on a forged one. A marker is allowed only where the multipart

@@ -1,5 +1,6 @@
 //! The GraphQL floor shared by every context's face: the request context, errors as GraphQL
-//! sees them, loaders, pagination, request limits, the text policy for inputs, and scalars. No business rules live here.
+//! sees them, loaders, pagination, request limits, the text policy for inputs, and scalars. No
+//! business rules live here.
 
 pub mod context;
 pub mod errors;
