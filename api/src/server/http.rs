@@ -10,10 +10,10 @@
 //! `application/graphql-response+json` when the client's `Accept` names it and rates it at least
 //! as high as `application/json`; otherwise, and for a missing `Accept` or a wildcard (a client
 //! that may predate the GraphQL media type), `application/json`. An `Accept` that allows neither
-//! gets 406. A request refused before it ran (syntax,
-//! validation, limits) has no `data`, and is a 400 in the GraphQL media type but a 200 in plain
-//! JSON, as the spec asks for legacy clients. Refusals of the HTTP request itself (media type,
-//! size, method, token) have their own 4xx status in both.
+//! gets 406. A request refused before it ran (syntax, validation, limits) has no `data`, and is a
+//! 400 in the GraphQL media type but a 200 in plain JSON, as the spec asks for legacy clients.
+//! Refusals of the HTTP request itself (media type, size, method, token) have their own 4xx
+//! status in both.
 
 use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
 
