@@ -108,7 +108,8 @@ async fn get_runs_queries_but_never_mutations(app: TestApp) {
         response.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("application/graphql-response+json")
+            .starts_with("application/json"),
+        "no Accept: JSON, as for legacy clients"
     );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["areas"].as_array().unwrap().len(), 32);
@@ -197,7 +198,7 @@ async fn responses_take_the_media_type_the_client_asks_for(app: TestApp) {
     let graphql = "application/graphql-response+json";
     let json_type = "application/json";
     let cases: &[(Option<&str>, Option<&str>)] = &[
-        (None, Some(graphql)),
+        (None, Some(json_type)),
         (Some(graphql), Some(graphql)),
         (Some(json_type), Some(json_type)),
         (
@@ -208,8 +209,17 @@ async fn responses_take_the_media_type_the_client_asks_for(app: TestApp) {
             Some("application/json, application/graphql-response+json;q=0.5"),
             Some(json_type),
         ),
-        (Some("*/*"), Some(graphql)),
-        (Some("application/*;q=0.8, text/html"), Some(graphql)),
+        (Some("*/*"), Some(json_type)),
+        (Some("application/*;q=0.8, text/html"), Some(json_type)),
+        (
+            Some("application/graphql-response+json, */*"),
+            Some(graphql),
+        ),
+        (
+            Some("application/json;q=0.5, application/graphql-response+json;q=0.6"),
+            Some(graphql),
+        ),
+        (Some("application/json;q=0.5, */*"), Some(graphql)),
         (
             Some("application/graphql-response+json;q=0, */*"),
             Some(json_type),

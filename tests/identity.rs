@@ -441,6 +441,123 @@ async fn rotation_selects_the_key_by_kid(app: TestApp, provider: &Provider) {
     assert_unauthenticated(&app, Some(&forged), "forged with the next kid").await;
 }
 
+/// A token refused for its lifetime: UNAUTHENTICATED, saying why (the signature verified).
+async fn assert_lifetime_refused(app: &TestApp, token: &str, why: &str, case: &str) {
+    let (status, body) = app.gql_as(Some(token), ME, json!({})).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (401, "UNAUTHENTICATED"),
+        "{case}: {body:#}"
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the bearer token was refused: ") && message.contains(why),
+        "{case}: {body:#}"
+    );
+    assert!(body.get("data").is_none_or(Value::is_null), "{case}");
+}
+
+const DAY: u64 = 86_400;
+
+/// Lifetimes past the 24-hour default of `JWT_MAX_TTL`, and an `iat` in the future, each with
+/// the words of its refusal; `claims` adds `sub` and any `iss`/`aud` the app requires.
+fn overlong_lifetimes(now: u64) -> Vec<(Value, &'static str)> {
+    vec![
+        (
+            json!({ "iat": now, "exp": now + 3650 * DAY }),
+            "lives 3650d from `iat` to `exp`",
+        ),
+        (
+            json!({ "iat": now, "exp": now + 36_500 * DAY }),
+            "longer than the 24h JWT_MAX_TTL",
+        ),
+        (json!({ "iat": now, "exp": u64::MAX }), "JWT_MAX_TTL"),
+        (
+            json!({ "exp": now + 3650 * DAY }),
+            "later than the 24h JWT_MAX_TTL allows",
+        ),
+        (
+            json!({ "exp": u64::MAX }),
+            "later than the 24h JWT_MAX_TTL allows",
+        ),
+        (
+            json!({ "iat": now + 2 * DAY, "exp": now + 2 * DAY + 60 }),
+            "s in the future, beyond the 30 s clock leeway",
+        ),
+    ]
+}
+
+async fn tokens_live_at_most_the_maximum(app: TestApp) {
+    let admin = app.admin().await;
+    let sub = admin.id.to_string();
+    for (lifetime, why) in overlong_lifetimes(now()) {
+        let token = sign(
+            with(json!({ "sub": sub }), lifetime.clone()),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert_lifetime_refused(&app, &token, why, &lifetime.to_string()).await;
+    }
+    // A day is allowed, from `iat` and from now, with the clock leeway.
+    let day = sign(
+        json!({ "sub": sub, "iat": now() + 20, "exp": now() + 20 + DAY }),
+        Algorithm::HS256,
+        SECRET,
+    );
+    app.gql_ok(&day, ME, json!({})).await;
+    // Still refused the same way once the signature is wrong: nothing is disclosed to a forger.
+    let forged = sign(
+        json!({ "sub": sub, "exp": u64::MAX }),
+        Algorithm::HS256,
+        b"another-secret-also-32-bytes-long!!",
+    );
+    assert_unauthenticated(&app, Some(&forged), "forged, overlong").await;
+    let (_, body) = app.gql_as(Some(&forged), ME, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "authentication required: send a valid bearer token"
+    );
+}
+
+async fn provider_tokens_live_at_most_the_maximum(app: TestApp) {
+    let admin = app.admin().await;
+    let sub = admin.id.to_string();
+    for (lifetime, why) in overlong_lifetimes(now()) {
+        let claims = with(provider_claims(&sub), lifetime.clone());
+        let token = RSA.sign(&claims, "current", Some("current"));
+        assert_lifetime_refused(&app, &token, why, &lifetime.to_string()).await;
+    }
+    let hour = with(
+        provider_claims(&sub),
+        json!({ "iat": now(), "exp": now() + 3600 }),
+    );
+    let (status, body) = app
+        .gql_as(
+            Some(&RSA.sign(&hour, "current", Some("current"))),
+            ME,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    assert_eq!(body["data"]["me"]["id"], sub);
+}
+
+/// `JWT_MAX_TTL` shortened to an hour.
+async fn the_maximum_is_configurable(app: TestApp) {
+    let admin = app.admin().await;
+    let sub = admin.id.to_string();
+    let two_hours = sign(
+        json!({ "sub": sub, "iat": now(), "exp": now() + 7200 }),
+        Algorithm::HS256,
+        SECRET,
+    );
+    assert_lifetime_refused(&app, &two_hours, "longer than the 1h JWT_MAX_TTL", "2h").await;
+    // The harness mints ten-minute tokens, well within it.
+    app.gql_ok(&admin.token, ME, json!({})).await;
+}
+
+const ONE_HOUR_TOKENS: &[(&str, &str)] = &[("JWT_MAX_TTL", "1h")];
+
 async fn rs256_refuses_every_kind_of_bad_token(app: TestApp) {
     refuses_every_kind_of_bad_provider_token(app, &RSA).await;
 }
@@ -458,6 +575,9 @@ async fn es256_rotation_selects_the_key_by_kid(app: TestApp) {
 }
 
 on_both_databases!(with super::RS256_ONE_KEY; rs256_refuses_every_kind_of_bad_token);
+on_both_databases!(with super::RS256_ONE_KEY; provider_tokens_live_at_most_the_maximum);
+on_both_databases!(tokens_live_at_most_the_maximum);
+on_both_databases!(with super::ONE_HOUR_TOKENS; the_maximum_is_configurable);
 on_both_databases!(with super::RS256_ROTATION; rs256_rotation_selects_the_key_by_kid);
 on_both_databases!(with super::ES256_ONE_KEY; es256_refuses_every_kind_of_bad_token);
 on_both_databases!(with super::ES256_ROTATION; es256_rotation_selects_the_key_by_kid);

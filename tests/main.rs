@@ -9,6 +9,7 @@ mod analytics;
 mod analytics_properties;
 mod architecture;
 mod audit_events;
+mod closed_doors;
 mod csv_import;
 mod disclosure;
 mod evidence_story;

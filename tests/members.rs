@@ -245,7 +245,7 @@ async fn stale_versions_bad_dates_and_former_members_are_refused(app: TestApp) {
     assert_eq!(field(&body), "input.id");
     let body = send(
         REMOVE,
-        json!({ "id": id, "expectedVersion": 1, "leftOn": "2999-01-01" }),
+        json!({ "id": id, "expectedVersion": 1, "leftOn": "2199-01-01" }),
     )
     .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");

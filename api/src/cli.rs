@@ -141,6 +141,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Token { user, ttl } => {
             // First, so that under an identity provider the operator hears why at once.
             let issuer = TokenIssuer::new(&config.jwt)?;
+            issuer.check_ttl(ttl)?;
             let db = db::connect(&config.database_url, config.database_max_connections).await?;
             let user = users::find_by_email(&db, &user)
                 .await?
@@ -248,6 +249,7 @@ async fn create_first_admin(
     // Before any write: with an identity provider's keys this fails, and must not leave an admin
     // behind whose token was never printed.
     let issuer = TokenIssuer::new(&config.jwt)?;
+    issuer.check_ttl(ttl)?;
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     Migrator::up(&db, None).await?;
     if entity::user::Entity::find().count(&db).await? > 0 {

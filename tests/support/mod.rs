@@ -24,6 +24,10 @@ use uuid::Uuid;
 
 pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
 
+/// What a current GraphQL client sends (GraphQL over HTTP, "Accept"): the GraphQL media type,
+/// with JSON as the fallback. A request refused before it ran is then a 400.
+pub const ACCEPT: &str = "application/graphql-response+json, application/json;q=0.9";
+
 /// Runs each named scenario `async fn name(app: TestApp)` once per database, as the tests
 /// `name::sqlite` and `name::postgres`. `with CONFIG;` first starts those apps with extra
 /// configuration variables (`&[(&str, &str)]`, evaluated inside the generated module, so a
@@ -221,11 +225,13 @@ impl TestApp {
         &self.client
     }
 
-    /// POSTs a GraphQL request with an optional bearer token; returns status and JSON body.
+    /// POSTs a GraphQL request with an optional bearer token, accepting the GraphQL media type
+    /// as the spec recommends ([`ACCEPT`]); returns status and JSON body.
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
         let mut request = self
             .client
             .post(self.url("/graphql"))
+            .header("accept", ACCEPT)
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -273,6 +279,7 @@ impl TestApp {
         let response = self
             .client
             .post(self.url("/graphql"))
+            .header("accept", ACCEPT)
             .bearer_auth(token)
             .multipart(form)
             .send()

@@ -4,8 +4,15 @@
 //! organisation, so deactivating a user or changing a role takes effect on the next request.
 //! Tokens are HS256 ones this service mints with its secret, or RS256/ES256 ones an identity
 //! provider signs, checked with its public keys chosen by `kid`. The algorithm comes from
-//! configuration, never from the token (RFC 8725). Every refusal looks the same to the client
-//! (UNAUTHENTICATED); the reason goes to the server log only.
+//! configuration, never from the token (RFC 8725).
+//!
+//! Every token lives at most `JWT_MAX_TTL`, counted from its `iat` and from now, and none may be
+//! issued in the future, so a leaked token stops working within that time.
+//!
+//! Every refusal is UNAUTHENTICATED. Most look the same to the client, the reason going to the
+//! server log only, so a forger learns nothing. A token whose signature verified but whose
+//! lifetime breaks the rules is told why: only the holder of the signing key can make one, and
+//! the operator configuring an identity provider needs to know.
 
 use std::time::Duration;
 
@@ -16,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::platform::{
-    config::{ConfigError, JwtConfig, TokenKeys},
+    config::{ConfigError, JwtConfig, TokenKeys, describe_duration, parse_duration},
     error::{ApiError, ApiResult},
 };
 
@@ -42,6 +49,32 @@ impl Actor {
 #[derive(Deserialize)]
 struct VerifiedClaims {
     sub: String,
+    exp: u64,
+    iat: Option<u64>,
+}
+
+/// Why a token was refused, for the log; `disclosed` when the client may be told too (the
+/// signature verified, so the caller holds a genuine token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    pub reason: String,
+    pub disclosed: bool,
+}
+
+impl TokenRefusal {
+    fn hidden(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            disclosed: false,
+        }
+    }
+
+    fn disclosed(reason: String) -> Self {
+        Self {
+            reason,
+            disclosed: true,
+        }
+    }
 }
 
 /// What the API writes into the tokens it mints.
@@ -61,6 +94,7 @@ pub struct TokenVerifier {
     algorithm: Algorithm,
     keys: VerificationKeys,
     validation: Validation,
+    max_ttl: Duration,
 }
 
 enum VerificationKeys {
@@ -109,42 +143,92 @@ impl TokenVerifier {
             algorithm,
             keys,
             validation,
+            max_ttl: config.max_ttl,
         })
     }
 
-    /// Returns the user id the token speaks for, or why it was refused (for the log only).
-    pub fn verify(&self, token: &str) -> Result<Uuid, String> {
+    /// Returns the user id the token speaks for, or why it was refused.
+    pub fn verify(&self, token: &str) -> Result<Uuid, TokenRefusal> {
+        self.verify_at(token, jsonwebtoken::get_current_timestamp())
+    }
+
+    /// [`TokenVerifier::verify`] as if the time were `now` (seconds since the epoch) for the
+    /// lifetime rules.
+    fn verify_at(&self, token: &str, now: u64) -> Result<Uuid, TokenRefusal> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(format!("token of {} bytes exceeds the limit", token.len()));
+            return Err(TokenRefusal::hidden(format!(
+                "token of {} bytes exceeds the limit",
+                token.len()
+            )));
         }
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|err| format!("token header unreadable: {err}"))?;
+            .map_err(|err| TokenRefusal::hidden(format!("token header unreadable: {err}")))?;
         // `decode` checks this too; checking first gives the log a precise reason.
         if header.alg != self.algorithm {
-            return Err(format!(
+            return Err(TokenRefusal::hidden(format!(
                 "token signed with {:?}, but only {:?} is accepted",
                 header.alg, self.algorithm
-            ));
+            )));
         }
         let key = self.key_for(header.kid.as_deref())?;
         let data = jsonwebtoken::decode::<VerifiedClaims>(token, key, &self.validation)
-            .map_err(|err| format!("token rejected: {err}"))?;
-        Uuid::parse_str(&data.claims.sub).map_err(|_| "token `sub` is not a user id".to_owned())
+            .map_err(|err| TokenRefusal::hidden(format!("token rejected: {err}")))?;
+        self.check_lifetime(&data.claims, now)
+            .map_err(TokenRefusal::disclosed)?;
+        Uuid::parse_str(&data.claims.sub)
+            .map_err(|_| TokenRefusal::hidden("token `sub` is not a user id"))
+    }
+
+    /// The lifetime rules the library does not apply: issued no later than now (give or take
+    /// the leeway), and living no longer than `JWT_MAX_TTL`, both from `iat` and from now.
+    fn check_lifetime(&self, claims: &VerifiedClaims, now: u64) -> Result<(), String> {
+        let leeway = self.validation.leeway;
+        let max = self.max_ttl.as_secs();
+        let max_text = describe_duration(self.max_ttl);
+        if let Some(iat) = claims.iat {
+            if iat > now.saturating_add(leeway) {
+                return Err(format!(
+                    "its `iat` lies {} s in the future, beyond the {leeway} s clock leeway \
+                     (JWT_LEEWAY_SECONDS): check the issuer's clock",
+                    iat - now
+                ));
+            }
+            let lifetime = claims.exp.saturating_sub(iat);
+            if lifetime > max {
+                return Err(format!(
+                    "it lives {} from `iat` to `exp`, longer than the {max_text} JWT_MAX_TTL \
+                     allows: issue tokens that expire sooner",
+                    describe_duration(Duration::from_secs(lifetime))
+                ));
+            }
+        }
+        let remaining = claims.exp.saturating_sub(now);
+        if remaining > max.saturating_add(leeway) {
+            return Err(format!(
+                "it expires in {remaining} s, later than the {max_text} JWT_MAX_TTL allows: issue \
+                 tokens that expire sooner"
+            ));
+        }
+        Ok(())
     }
 
     /// The key a token's `kid` selects. While one provider key is configured a token may omit
     /// `kid`; once two are (a rotation), it must say which one signed it.
-    fn key_for(&self, kid: Option<&str>) -> Result<&DecodingKey, String> {
+    fn key_for(&self, kid: Option<&str>) -> Result<&DecodingKey, TokenRefusal> {
         match (&self.keys, kid) {
             (VerificationKeys::Secret(key), _) => Ok(key),
             (VerificationKeys::ByKid(keys), Some(kid)) => keys
                 .iter()
                 .find(|(known, _)| known == kid)
                 .map(|(_, key)| key)
-                .ok_or_else(|| format!("token names unknown key id {:?}", loggable(kid))),
+                .ok_or_else(|| {
+                    TokenRefusal::hidden(format!("token names unknown key id {:?}", loggable(kid)))
+                }),
             (VerificationKeys::ByKid(keys), None) => match keys.as_slice() {
                 [(_, key)] => Ok(key),
-                _ => Err("token has no `kid`, and several keys are configured".to_owned()),
+                _ => Err(TokenRefusal::hidden(
+                    "token has no `kid`, and several keys are configured",
+                )),
             },
         }
     }
@@ -160,6 +244,20 @@ pub struct TokenIssuer {
     key: EncodingKey,
     issuer: Option<String>,
     audience: Option<String>,
+    max_ttl: Duration,
+}
+
+/// Why a token could not be minted.
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    #[error(
+        "a token may live at most {} (JWT_MAX_TTL), not {}: ask for a shorter --ttl, or raise \
+         JWT_MAX_TTL if tokens really must live longer",
+        describe_duration(*.max), describe_duration(*.asked)
+    )]
+    TooLong { asked: Duration, max: Duration },
+    #[error("signing the token failed: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
 }
 
 impl TokenIssuer {
@@ -187,22 +285,43 @@ impl TokenIssuer {
             key,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
+            max_ttl: config.max_ttl,
         })
     }
-    pub fn mint(
-        &self,
-        user_id: Uuid,
-        ttl: Duration,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
+
+    /// The longest life a token minted here may have (`JWT_MAX_TTL`).
+    pub fn max_ttl(&self) -> Duration {
+        self.max_ttl
+    }
+
+    /// Whether a token may live `ttl`; commands check before they write anything.
+    pub fn check_ttl(&self, ttl: Duration) -> Result<(), MintError> {
+        if ttl > self.max_ttl {
+            return Err(MintError::TooLong {
+                asked: ttl,
+                max: self.max_ttl,
+            });
+        }
+        Ok(())
+    }
+
+    /// A token for `user_id` living `ttl`, which must not exceed `JWT_MAX_TTL`: the verifier
+    /// would refuse a longer one.
+    pub fn mint(&self, user_id: Uuid, ttl: Duration) -> Result<String, MintError> {
+        self.check_ttl(ttl)?;
         let now = jsonwebtoken::get_current_timestamp();
         let claims = MintedClaims {
             sub: user_id.to_string(),
             iat: now,
-            exp: now + ttl.as_secs(),
+            exp: now.saturating_add(ttl.as_secs()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.key,
+        )?)
     }
 }
 
@@ -223,9 +342,13 @@ pub async fn authenticate(
         tracing::info!("authorization header is not a bearer token");
         return Err(ApiError::Unauthenticated);
     };
-    let user_id = verifier.verify(token.trim()).map_err(|reason| {
-        tracing::info!(%reason, "token refused");
-        ApiError::Unauthenticated
+    let user_id = verifier.verify(token.trim()).map_err(|refusal| {
+        tracing::info!(reason = %refusal.reason, "token refused");
+        if refusal.disclosed {
+            ApiError::TokenRefused(refusal.reason)
+        } else {
+            ApiError::Unauthenticated
+        }
     })?;
     match user::Entity::find_by_id(user_id).one(db).await? {
         Some(user) if user.active => Ok(Actor {
@@ -244,27 +367,10 @@ pub async fn authenticate(
     }
 }
 
-/// Parses `30m`, `1h`, `7d` or plain seconds, for the CLI's `--ttl`.
+/// Parses `30m`, `1h`, `7d` or plain seconds, for the CLI's `--ttl`. Whether the token may live
+/// that long is [`TokenIssuer::mint`]'s to say, since it depends on `JWT_MAX_TTL`.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
-    let seconds = match unit {
-        "" | "s" => number,
-        "m" => number * 60,
-        "h" => number * 3600,
-        "d" => number * 86_400,
-        _ => return Err(format!("`{text}` is not a duration like 30m, 1h or 7d")),
-    };
-    if seconds == 0 {
-        return Err("a token must live longer than zero seconds".into());
-    }
-    Ok(Duration::from_secs(seconds))
+    parse_duration(text)
 }
 
 #[cfg(test)]
@@ -277,6 +383,7 @@ mod tests {
             issuer: None,
             audience: None,
             leeway_seconds: 0,
+            max_ttl: crate::platform::config::DEFAULT_MAX_TTL,
         }
     }
 
@@ -348,7 +455,8 @@ mod tests {
         let verifier = TokenVerifier::new(&config()).unwrap();
         let reason = verifier
             .verify(&"a".repeat(MAX_TOKEN_BYTES + 1))
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(reason.contains("exceeds"));
     }
 
@@ -366,7 +474,8 @@ mod tests {
         );
         let reason = verifier
             .verify(&rs256_token("rsa-current", Some("rsa-old"), user))
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(reason.contains("unknown key id \"rsa-old\""), "{reason}");
     }
 
@@ -382,11 +491,13 @@ mod tests {
         }
         let reason = verifier
             .verify(&rs256_token("rsa-current", None, user))
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(reason.contains("no `kid`"), "{reason}");
         let reason = verifier
             .verify(&rs256_token("rsa-next", Some("rsa-current"), user))
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(reason.contains("InvalidSignature"), "{reason}");
     }
 
@@ -400,7 +511,7 @@ mod tests {
             &EncodingKey::from_secret(&key_file("rsa-current.pem")).unwrap(),
         )
         .unwrap();
-        let reason = verifier.verify(&confused).unwrap_err();
+        let reason = verifier.verify(&confused).unwrap_err().reason;
         assert!(
             reason.contains("signed with HS256, but only RS256 is accepted"),
             "{reason}"
@@ -419,6 +530,69 @@ mod tests {
         );
     }
 
+    /// An HS256 token with these claims, signed with the test secret.
+    fn hs256_token(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef").unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_lives_at_most_the_maximum_and_is_not_issued_in_the_future() {
+        let verifier = TokenVerifier::new(&config()).unwrap();
+        let now = jsonwebtoken::get_current_timestamp();
+        let user = Uuid::now_v7();
+        let day = 86_400;
+        let ok = hs256_token(serde_json::json!({ "sub": user, "iat": now, "exp": now + day }));
+        assert_eq!(verifier.verify(&ok), Ok(user));
+        let cases = [
+            (
+                serde_json::json!({ "sub": user, "iat": now, "exp": now + day + 1 }),
+                "longer than the 24h JWT_MAX_TTL",
+            ),
+            (
+                serde_json::json!({ "sub": user, "iat": now, "exp": now + 3650 * day }),
+                "lives 3650d from `iat` to `exp`",
+            ),
+            (
+                serde_json::json!({ "sub": user, "exp": now + 36_500 * day }),
+                "later than the 24h JWT_MAX_TTL allows",
+            ),
+            (
+                serde_json::json!({ "sub": user, "iat": now, "exp": u64::MAX }),
+                "JWT_MAX_TTL",
+            ),
+            (
+                serde_json::json!({ "sub": user, "exp": u64::MAX }),
+                "JWT_MAX_TTL",
+            ),
+            (
+                serde_json::json!({ "sub": user, "iat": now + 3600, "exp": now + 7200 }),
+                "s in the future",
+            ),
+        ];
+        for (claims, why) in cases {
+            let refusal = verifier.verify(&hs256_token(claims.clone())).unwrap_err();
+            assert!(refusal.disclosed, "{claims}");
+            assert!(refusal.reason.contains(why), "{claims}: {}", refusal.reason);
+        }
+        // Minted tokens obey the same maximum.
+        let issuer = TokenIssuer::new(&config()).unwrap();
+        let err = issuer
+            .mint(user, Duration::from_secs(36_500 * day))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a token may live at most 24h (JWT_MAX_TTL), not 36500d: ask for a shorter --ttl, \
+             or raise JWT_MAX_TTL if tokens really must live longer"
+        );
+        let token = issuer.mint(user, Duration::from_secs(day)).unwrap();
+        assert_eq!(verifier.verify(&token), Ok(user));
+    }
+
     #[test]
     fn ttl_parsing_accepts_units_and_refuses_nonsense() {
         assert_eq!(parse_ttl("90"), Ok(Duration::from_secs(90)));
@@ -428,5 +602,10 @@ mod tests {
         assert!(parse_ttl("soon").is_err());
         assert!(parse_ttl("0").is_err());
         assert!(parse_ttl("5y").is_err());
+        assert!(parse_ttl("99999999999999999999d").is_err());
+        assert!(
+            parse_ttl("213503982334602d").is_err(),
+            "overflows u64 seconds"
+        );
     }
 }

@@ -12,7 +12,7 @@
 //! [`events_matching`]; the GraphQL face in [`schema`] pages the result.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     sync::{Mutex, PoisonError},
 };
 
@@ -218,40 +218,47 @@ impl<'a, A> VersionedEdit<'a, A> {
     }
 }
 
+/// What returned a participant's rows: the schema coordinate (`Type.field`, e.g.
+/// `Participant.enrolments`) of the field, named by the code that serves it. Unlike the
+/// operation's name, which the client chooses, it says what was read, and its size is bounded
+/// by the schema.
+pub type ReadBy = &'static str;
+
 /// The participants whose rows one request has revealed to someone outside the owning
-/// provider. Shared by the request's resolvers and loaders.
+/// provider, each with the fields that revealed them. Shared by the request's resolvers and
+/// loaders.
 #[derive(Default)]
-pub struct ParticipantReads(Mutex<BTreeSet<Uuid>>);
+pub struct ParticipantReads(Mutex<BTreeMap<Uuid, BTreeSet<ReadBy>>>);
 
 impl ParticipantReads {
-    pub fn record(&self, participant_ids: impl IntoIterator<Item = Uuid>) {
-        // A panic elsewhere cannot leave a half-inserted id set, so a poisoned lock is usable.
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(participant_ids);
+    pub fn record(&self, participant_ids: impl IntoIterator<Item = Uuid>, read_by: ReadBy) {
+        // A panic elsewhere cannot leave a half-inserted map, so a poisoned lock is usable.
+        let mut reads = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for participant_id in participant_ids {
+            reads.entry(participant_id).or_default().insert(read_by);
+        }
     }
 
-    pub fn take(&self) -> Vec<Uuid> {
+    pub fn take(&self) -> BTreeMap<Uuid, BTreeSet<ReadBy>> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
-            .into_iter()
-            .collect()
     }
 }
 
 /// Writes one `participant.read` event per participant, all in one statement. `operation` is
-/// what the owning provider will see as the way their record was read.
+/// the name the client gave its operation (bounded by `MAX_OPERATION_NAME_CHARS` before the
+/// request ran); `read` in each event's details lists the fields that returned the
+/// participant's rows, which the owning provider sees as what was read.
 pub async fn record_participant_reads(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    participant_ids: &[Uuid],
+    reads: &BTreeMap<Uuid, BTreeSet<ReadBy>>,
     operation: &str,
 ) -> Result<(), DbErr> {
-    if participant_ids.is_empty() {
+    if reads.is_empty() {
         return Ok(());
     }
     let at = Utc::now();
-    audit_event::Entity::insert_many(participant_ids.iter().map(|participant_id| {
+    audit_event::Entity::insert_many(reads.iter().map(|(participant_id, read_by)| {
         audit_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             at: Set(at),
@@ -261,7 +268,7 @@ pub async fn record_participant_reads(
             entity_type: Set("participant".to_owned()),
             entity_id: Set(participant_id.to_string()),
             partnership_id: Set(None),
-            details: Set(serde_json::json!({ "operation": operation })),
+            details: Set(serde_json::json!({ "operation": operation, "read": read_by })),
         }
     }))
     .exec_without_returning(conn)

@@ -23,7 +23,7 @@ use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
 use crate::{
-    access::auth::TokenIssuer,
+    access::auth::{MintError, TokenIssuer},
     directory::users::service as users,
     platform::{clock::Clock, config::Limits, error::ApiError},
 };
@@ -121,7 +121,7 @@ impl Demo {
         issuer: &TokenIssuer,
         graphql_url: &str,
         graphiql: bool,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
+    ) -> Result<String, MintError> {
         let mut lines = vec![match self.loaded {
             Some(counts) => format!(
                 "Demo dataset loaded: {} partnerships, {} services, {} young people, {} outcome \
@@ -147,7 +147,7 @@ impl Demo {
         lines.push(String::new());
         lines.push(format!(
             "Demo users (tokens valid for {} hours; `api token --dev --user EMAIL` mints more):",
-            TOKEN_TTL.as_secs() / 3600
+            TOKEN_TTL.min(issuer.max_ttl()).as_secs() / 3600
         ));
         for login in &self.logins {
             lines.push(format!(
@@ -160,7 +160,7 @@ impl Demo {
         }
         lines.push(String::new());
         for login in &self.logins {
-            let token = issuer.mint(login.user_id, TOKEN_TTL)?;
+            let token = issuer.mint(login.user_id, TOKEN_TTL.min(issuer.max_ttl()))?;
             lines.push(format!("export {}={token}", login.variable));
         }
         lines.push(String::new());

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     access::auth::Actor,
-    audit::ParticipantReads,
+    audit::{ParticipantReads, ReadBy},
     graphql::loaders::Loaders,
     platform::{
         clock::Clock,
@@ -40,9 +40,14 @@ impl RequestContext {
     /// Notes that participant-level rows of these participants are being returned. The row
     /// filters show a provider user only its own organisation's participants, so only other
     /// callers' reads come from outside the owning provider and belong in the access log.
-    pub fn note_participant_reads(&self, participant_ids: impl IntoIterator<Item = Uuid>) {
+    /// `read_by` is the schema coordinate of the field returning them (`Participant.enrolments`).
+    pub fn note_participant_reads(
+        &self,
+        participant_ids: impl IntoIterator<Item = Uuid>,
+        read_by: ReadBy,
+    ) {
         if self.actor.role != UserRole::Provider {
-            self.participant_reads.record(participant_ids);
+            self.participant_reads.record(participant_ids, read_by);
         }
     }
 }

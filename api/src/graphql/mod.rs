@@ -1,8 +1,10 @@
 //! The GraphQL floor shared by every context's face: the request context, errors as GraphQL
-//! sees them, loaders, pagination, request limits and scalars. No business rules live here.
+//! sees them, loaders, pagination, request limits, the text policy for inputs, and scalars. No
+//! business rules live here.
 
 pub mod context;
 pub mod errors;
+pub mod input;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;

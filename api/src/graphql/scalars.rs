@@ -1,23 +1,33 @@
-//! Scalars with the names the contract uses (DESIGN §3): `Date` is a calendar day, YYYY-MM-DD.
+//! Scalars with the names the contract uses (DESIGN §3): `Date` is a calendar day, YYYY-MM-DD,
+//! from 1900-01-01 to 2199-12-31 ([`validation::EARLIEST_DATE`], [`validation::LATEST_DATE`]):
+//! a date outside that range is refused, never stored, so every date the API prints it also
+//! accepts.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::NaiveDate;
 
-/// A calendar date, `YYYY-MM-DD`.
+use crate::platform::validation;
+
+/// A calendar date, `YYYY-MM-DD`, from 1900-01-01 to 2199-12-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("`{text}` is not a date in YYYY-MM-DD form"))
-                }),
-            _ => Err(InputValueError::expected_type(value)),
+        let Value::String(text) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            InputValueError::custom(format!("`{text}` is not a date in YYYY-MM-DD form"))
+        })?;
+        if !validation::date_in_range(date) {
+            return Err(InputValueError::custom(format!(
+                "`{text}` is outside the dates this service accepts, {}",
+                validation::date_range()
+            )));
         }
+        Ok(Date(date))
     }
 
     fn to_value(&self) -> Value {

@@ -14,7 +14,7 @@ use jsonwebtoken::{
     jwk::{AlgorithmParameters, EllipticCurve, Jwk},
 };
 
-use crate::platform::clock::Clock;
+use crate::platform::{clock::Clock, validation};
 
 /// Where the service runs. Development mode exists so a newcomer can try the API in one command;
 /// it is chosen explicitly (`--dev` or `APP_ENV=development`), never by omission.
@@ -66,10 +66,10 @@ pub struct Config {
     /// the version), but operation names are chosen by clients and may say more than intended,
     /// so set a token or keep `/metrics` off the public route when the API faces the internet.
     pub metrics_token: Option<Secret>,
-    /// `CLOCK_TODAY` (YYYY-MM-DD): run as if today were this day (from noon UTC at start-up),
-    /// for demonstrations and tests whose dates must not depend on the calendar. Unset (the
-    /// default and the only sensible production setting): the system clock. Tokens are always
-    /// checked against the system clock.
+    /// `CLOCK_TODAY` (YYYY-MM-DD, 1900-01-01 to 2199-12-31 like every date of the API): run as if
+    /// today were this day (from noon UTC at start-up), for demonstrations and tests whose dates
+    /// must not depend on the calendar. Unset (the default and the only sensible production
+    /// setting): the system clock. Tokens are always checked against the system clock.
     pub clock: Clock,
 }
 
@@ -105,8 +105,15 @@ pub struct JwtConfig {
     pub issuer: Option<String>,
     /// `JWT_AUDIENCE`: when set, tokens must carry this `aud`.
     pub audience: Option<String>,
-    /// `JWT_LEEWAY_SECONDS`: clock skew allowed on `exp`/`nbf` (default 30, at most 300).
+    /// `JWT_LEEWAY_SECONDS`: clock skew allowed on `exp`/`nbf`/`iat` (default 30, at most 300).
     pub leeway_seconds: u64,
+    /// `JWT_MAX_TTL` (default `24h`; `30m`, `8h`, `7d` or plain seconds): the longest a token may
+    /// live. A token is refused when `exp − iat` is longer, when its `exp` is further than this
+    /// ahead of now, or when its `iat` lies in the future (beyond the leeway), so a token that
+    /// leaks stops working within this time however it was minted. `api token --ttl` and
+    /// `admin create --ttl` mint no longer. A working day is the default: identity providers
+    /// issue access tokens for minutes to hours and refresh them.
+    pub max_ttl: Duration,
 }
 
 /// Who signs tokens, and so what checks them. `JWT_ALGORITHM` (`HS256`, the default, `RS256` or
@@ -181,6 +188,20 @@ pub struct Limits {
     /// fragment each time it is spread. Aliases let one request repeat a field with other
     /// arguments; screens need a handful, and a flood of them is a way around the other limits.
     pub max_aliases: usize,
+    /// `MAX_SELECTIONS` (default 10000, at least 1): the most selections (fields, fragment
+    /// spreads and inline fragments) a document may hold once its fragments are expanded, over
+    /// all its operations and fragment definitions. The engine checks a document by walking it
+    /// with every fragment spread expanded, before the timeout can act, so a kilobyte of
+    /// fragments that each spread the next twice would cost millions of steps; this bound is
+    /// counted in one pass over the written document and refuses such a document at once. A
+    /// real screen selects a few hundred fields, and the complexity budget already refuses an
+    /// operation of more than 5000.
+    pub max_selections: usize,
+    /// `MAX_OPERATION_NAME_CHARS` (default 100, at least 1): the longest operation name, in the
+    /// document or in `operationName`. Names are identifiers chosen by the client's programmer;
+    /// they go into logs, metrics and every participant access-log row a request writes, so a
+    /// long one would be copied many times.
+    pub max_operation_name_chars: usize,
     /// `REQUEST_TIMEOUT_MS` (default 10000, at least 1): how long one GraphQL operation may run.
     /// Past it the work is cancelled (an open transaction rolls back) and the client gets a
     /// `TIMEOUT` error. A mutation that timed out may or may not have been committed just before:
@@ -319,6 +340,16 @@ impl Config {
             });
         }
 
+        let max_ttl = var("JWT_MAX_TTL")
+            .map(|value| {
+                parse_duration(&value).map_err(|message| ConfigError {
+                    variable: "JWT_MAX_TTL",
+                    message,
+                })
+            })
+            .transpose()?
+            .unwrap_or(DEFAULT_MAX_TTL);
+
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -350,6 +381,7 @@ impl Config {
                 issuer: var("JWT_ISSUER"),
                 audience: var("JWT_AUDIENCE"),
                 leeway_seconds,
+                max_ttl,
             },
             graphiql: parse_or("GRAPHIQL", var("GRAPHIQL"), mode == Mode::Development)?,
             introspection: parse_or("INTROSPECTION", var("INTROSPECTION"), true)?,
@@ -361,6 +393,12 @@ impl Config {
                     5000,
                 )?,
                 max_aliases: parse_or("MAX_ALIASES", var("MAX_ALIASES"), 30)?,
+                max_selections: at_least_one("MAX_SELECTIONS", var("MAX_SELECTIONS"), 10_000)?,
+                max_operation_name_chars: at_least_one(
+                    "MAX_OPERATION_NAME_CHARS",
+                    var("MAX_OPERATION_NAME_CHARS"),
+                    100,
+                )?,
                 request_timeout: Duration::from_millis(request_timeout_ms),
                 max_body_bytes: at_least_one("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), 1 << 20)?,
                 max_batch_rows: at_least_one("MAX_BATCH_ROWS", var("MAX_BATCH_ROWS"), 1000)?,
@@ -408,7 +446,7 @@ impl Config {
                 .unwrap_or_default(),
             metrics_token: var("METRICS_TOKEN").map(metrics_token).transpose()?,
             clock: var("CLOCK_TODAY")
-                .map(|value| parse::<NaiveDate>("CLOCK_TODAY", &value).map(Clock::starting_on))
+                .map(|value| clock_today(&value))
                 .transpose()?
                 .unwrap_or_default(),
         })
@@ -417,6 +455,61 @@ impl Config {
     /// Whether the well-known development secret is in use (worth a warning at start-up).
     pub fn uses_development_secret(&self) -> bool {
         matches!(&self.jwt.keys, TokenKeys::Secret(secret) if secret == DEVELOPMENT_JWT_SECRET.as_bytes())
+    }
+}
+
+/// `CLOCK_TODAY`: a date the API could also accept, since it prints "today" (`asOf`).
+fn clock_today(value: &str) -> Result<Clock, ConfigError> {
+    let today = parse::<NaiveDate>("CLOCK_TODAY", value)?;
+    if !validation::date_in_range(today) {
+        return Err(ConfigError {
+            variable: "CLOCK_TODAY",
+            message: format!(
+                "`{value}` is outside the dates the API accepts, {}",
+                validation::date_range()
+            ),
+        });
+    }
+    Ok(Clock::starting_on(today))
+}
+
+/// The default of `JWT_MAX_TTL`: a working day.
+pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses `30m`, `1h`, `7d` or plain seconds (`JWT_MAX_TTL`, the CLI's `--ttl`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let not_a_duration = || format!("`{text}` is not a duration like 30m, 1h or 7d");
+    let number: u64 = number.parse().map_err(|_| not_a_duration())?;
+    let unit_seconds: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(not_a_duration()),
+    };
+    let seconds = number
+        .checked_mul(unit_seconds)
+        .ok_or_else(|| format!("`{text}` is longer than any token could live"))?;
+    if seconds == 0 {
+        return Err("a token must live longer than zero seconds".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// A duration as an operator writes it: `24h`, `90m`, `7d`, `45s`.
+pub fn describe_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        0 => "0s".into(),
+        s if s % 86_400 == 0 && s > 86_400 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -925,6 +1018,8 @@ mod tests {
     fn request_limits_have_defaults_and_most_must_be_positive() {
         let defaults = config(true, &[]).unwrap();
         assert_eq!(defaults.limits.max_aliases, 30);
+        assert_eq!(defaults.limits.max_selections, 10_000);
+        assert_eq!(defaults.limits.max_operation_name_chars, 100);
         assert_eq!(defaults.limits.request_timeout, Duration::from_secs(10));
         let custom = config(true, &[("MAX_ALIASES", "0"), ("REQUEST_TIMEOUT_MS", "250")]).unwrap();
         assert_eq!(custom.limits.max_aliases, 0, "0 forbids aliases altogether");
@@ -934,6 +1029,8 @@ mod tests {
             "MAX_QUERY_DEPTH",
             "MAX_QUERY_COMPLEXITY",
             "MAX_BODY_BYTES",
+            "MAX_SELECTIONS",
+            "MAX_OPERATION_NAME_CHARS",
         ] {
             for value in ["0", "-1", "10s"] {
                 let err = config(true, &[(variable, value)]).unwrap_err();
@@ -982,6 +1079,38 @@ mod tests {
         assert!(!format!("{config_with_token:?}").contains(token));
         let err = config(true, &[("METRICS_TOKEN", "short")]).unwrap_err();
         assert_eq!(err.variable, "METRICS_TOKEN");
+    }
+
+    #[test]
+    fn the_longest_token_life_has_a_default_and_a_duration_syntax() {
+        assert_eq!(config(true, &[]).unwrap().jwt.max_ttl, DEFAULT_MAX_TTL);
+        let hour = config(true, &[("JWT_MAX_TTL", "1h")]).unwrap();
+        assert_eq!(hour.jwt.max_ttl, Duration::from_secs(3600));
+        for value in [
+            "0",
+            "forever",
+            "5y",
+            "99999999999999999999d",
+            "213503982334602d",
+        ] {
+            let err = config(true, &[("JWT_MAX_TTL", value)]).unwrap_err();
+            assert_eq!(err.variable, "JWT_MAX_TTL", "{value}");
+        }
+        assert_eq!(describe_duration(DEFAULT_MAX_TTL), "24h");
+        assert_eq!(describe_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(
+            describe_duration(Duration::from_secs(36500 * 86_400)),
+            "36500d"
+        );
+    }
+
+    #[test]
+    fn the_clocks_today_is_a_date_the_api_accepts() {
+        assert!(config(true, &[("CLOCK_TODAY", "2026-11-30")]).is_ok());
+        for value in ["1899-12-31", "2200-01-01", "someday"] {
+            let err = config(true, &[("CLOCK_TODAY", value)]).unwrap_err();
+            assert_eq!(err.variable, "CLOCK_TODAY", "{value}");
+        }
     }
 
     #[test]

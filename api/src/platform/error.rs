@@ -33,6 +33,10 @@ pub enum ApiError {
     /// No valid token, or the token's user is unknown or inactive.
     #[error("authentication required: send a valid bearer token")]
     Unauthenticated,
+    /// A token whose signature verified but whose lifetime breaks the rules (`JWT_MAX_TTL`, an
+    /// `iat` in the future). Said precisely: only the holder of the signing key can make one.
+    #[error("the bearer token was refused: {0}")]
+    TokenRefused(String),
     /// The caller can see the thing but may not do this to it.
     #[error("{0}")]
     Forbidden(String),
@@ -135,7 +139,7 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::TokenRefused(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound { .. } => "NOT_FOUND",
             Self::BadUserInput { .. } | Self::BadUserInputRows(_) => "BAD_USER_INPUT",

@@ -1,4 +1,4 @@
-//! Prometheus metrics in the text exposition format (version 0.0.4), written by hand: two
+//! Prometheus metrics in the text exposition format (version 0.0.4), written by hand: three
 //! counters and one histogram do not need a metrics library.
 //!
 //! Labels carry GraphQL operation names and error codes, nothing else; no metric may ever hold
@@ -46,6 +46,7 @@ pub struct Metrics(Mutex<Families>);
 struct Families {
     operations: BTreeMap<String, OperationStats>,
     errors: BTreeMap<String, u64>,
+    panics: u64,
 }
 
 #[derive(Default)]
@@ -87,6 +88,11 @@ impl Metrics {
             let code = bounded(&families.errors, code, MAX_ERROR_CODES).to_owned();
             *families.errors.entry(code).or_default() += 1;
         }
+    }
+
+    /// Counts one request whose handling panicked (answered INTERNAL all the same).
+    pub fn observe_panic(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).panics += 1;
     }
 
     /// The exposition text: the counters so far, the pool as it is now, and the build.
@@ -183,6 +189,15 @@ fn write_families(
             escape(code)
         )?;
     }
+
+    header(
+        out,
+        "outcomes_panics_total",
+        "counter",
+        "Requests whose handling panicked: a bug. Each was answered INTERNAL with a \
+         correlationId, under which the log holds the panic's message.",
+    )?;
+    writeln!(out, "outcomes_panics_total {}", families.panics)?;
 
     if let Some(pool) = pool {
         header(
@@ -335,5 +350,20 @@ mod tests {
             Some("1")
         );
         assert_eq!(line(&text, "outcomes_db_connections_max"), Some("10"));
+    }
+
+    #[test]
+    fn panics_are_counted_from_zero() {
+        let metrics = Metrics::default();
+        assert_eq!(
+            line(&metrics.render(None), "outcomes_panics_total"),
+            Some("0")
+        );
+        metrics.observe_panic();
+        metrics.observe_panic();
+        assert_eq!(
+            line(&metrics.render(None), "outcomes_panics_total"),
+            Some("2")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Checks on input values that several domain modules share. Each failure is BAD_USER_INPUT
 //! naming the field, so a client can point its user at the exact box to fix.
 
+use chrono::NaiveDate;
 use entity::{area, organisation};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -15,9 +16,77 @@ pub const NAME_MAX_CHARS: usize = 200;
 /// four pages, more than any of them needs, and a bound on what one field can make us store.
 pub const TEXT_MAX_CHARS: usize = 10_000;
 
-/// A required name or title (see [`NAME_MAX_CHARS`]).
+/// The first day the API accepts or prints. Every date it deals in (births by year aside) is
+/// about services for children alive now: 1900 leaves room for any historical record.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => panic!("1900-01-01 is a date"),
+};
+
+/// The last day the API accepts or prints: far beyond any plan, near enough that every date
+/// the service computes from one (a review one interval later) is still a four-digit year.
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
+    Some(date) => date,
+    None => panic!("2199-12-31 is a date"),
+};
+
+/// Whether `date` lies in the range the API accepts and prints.
+pub fn date_in_range(date: NaiveDate) -> bool {
+    (EARLIEST_DATE..=LATEST_DATE).contains(&date)
+}
+
+/// The range, as messages state it.
+pub fn date_range() -> String {
+    format!("{EARLIEST_DATE} to {LATEST_DATE}")
+}
+
+/// What stored text may hold. Both kinds refuse control characters: NUL cannot be stored in
+/// PostgreSQL at all (SQLite would keep it), and the others (BEL, ESC, …) corrupt the terminals,
+/// logs, CSV files and reports text ends up in. Only free text keeps tab and line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line shown in a list, a heading or a cell: also no tab or line break, and no
+    /// bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which make a name
+    /// display in another order than it is stored and so look like another name.
+    Name,
+    /// Paragraphs: tab, line feed and carriage return are allowed; bidirectional controls are
+    /// too, since right-to-left writing may need them.
+    LongText,
+}
+
+/// Where in `value` the first character lies that `kind` of text may not hold: its byte offset
+/// and the character.
+pub fn disallowed_char_at(value: &str, kind: TextKind) -> Option<(usize, char)> {
+    value.char_indices().find(|(_, c)| is_disallowed(*c, kind))
+}
+
+fn is_disallowed(c: char, kind: TextKind) -> bool {
+    let allowed_control = kind == TextKind::LongText && matches!(c, '\t' | '\n' | '\r');
+    let bidirectional = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    (c.is_control() && !allowed_control) || (kind == TextKind::Name && bidirectional)
+}
+
+/// The first character `kind` of text may not hold, and why, as a message about `field`.
+pub fn disallowed_char(value: &str, kind: TextKind, field: &str) -> Option<String> {
+    let (_, c) = disallowed_char_at(value, kind)?;
+    let code = u32::from(c);
+    Some(if c.is_control() {
+        let holder = match kind {
+            TextKind::Name => "a name",
+            TextKind::LongText => "text",
+        };
+        format!("{field} contains the control character U+{code:04X}, which {holder} may not hold")
+    } else {
+        format!(
+            "{field} contains the bidirectional control character U+{code:04X}, which a name may \
+             not hold: it makes a name display in another order than it is written"
+        )
+    })
+}
+
+/// A required name or title (see [`NAME_MAX_CHARS`] and [`TextKind::Name`]).
 pub fn name(value: &str, field: &str) -> ApiResult<String> {
-    text(value, field, NAME_MAX_CHARS)
+    checked_text(value, field, NAME_MAX_CHARS, TextKind::Name)
 }
 
 /// A required piece of free text (see [`TEXT_MAX_CHARS`]).
@@ -25,8 +94,13 @@ pub fn long_text(value: &str, field: &str) -> ApiResult<String> {
     text(value, field, TEXT_MAX_CHARS)
 }
 
-/// A required piece of text: trimmed, not empty, at most `max_chars` characters.
+/// A required piece of text: trimmed, not empty, at most `max_chars` characters, and free of
+/// the characters [`TextKind::LongText`] refuses.
 pub fn text(value: &str, field: &str, max_chars: usize) -> ApiResult<String> {
+    checked_text(value, field, max_chars, TextKind::LongText)
+}
+
+fn checked_text(value: &str, field: &str, max_chars: usize, kind: TextKind) -> ApiResult<String> {
     let value = value.trim();
     if value.is_empty() {
         return Err(ApiError::bad_input(
@@ -39,6 +113,9 @@ pub fn text(value: &str, field: &str, max_chars: usize) -> ApiResult<String> {
             field,
             format!("{field} must be at most {max_chars} characters"),
         ));
+    }
+    if let Some(message) = disallowed_char(value, kind, field) {
+        return Err(ApiError::bad_input(field, message));
     }
     Ok(value.to_owned())
 }
@@ -94,6 +171,33 @@ mod tests {
         assert_eq!(text("  Aberlour  ", "input.name", 10).unwrap(), "Aberlour");
         assert!(text("   ", "input.name", 10).is_err());
         assert!(text("x".repeat(11).as_str(), "input.name", 10).is_err());
+    }
+
+    #[test]
+    fn names_hold_one_plain_line_and_long_text_its_paragraphs() {
+        for bad in [
+            "Nul\0",
+            "Bell\u{7}",
+            "Tab\there",
+            "Two\nlines",
+            "\u{202E}evil",
+            "a\u{2066}b",
+        ] {
+            assert!(name(bad, "input.name").is_err(), "{bad:?}");
+        }
+        assert!(name("Zoë O'Neil – «Ceòl»", "input.name").is_ok());
+        assert_eq!(
+            long_text("Week 1:\tnervous\r\nWeek 6:\tsettled", "input.body").unwrap(),
+            "Week 1:\tnervous\r\nWeek 6:\tsettled"
+        );
+        assert!(long_text("right-to-left \u{2067}text\u{2069}", "input.body").is_ok());
+        for bad in ["Nul\0", "Esc\u{1b}[31m", "C1\u{85}x", "Del\u{7f}"] {
+            let err = long_text(bad, "input.body").unwrap_err();
+            assert!(
+                err.to_string().contains("control character U+"),
+                "{bad:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -7,13 +7,15 @@
 //! format to handle, whatever went wrong.
 //!
 //! Media types and status codes follow the GraphQL-over-HTTP spec. The response is
-//! `application/graphql-response+json` unless the client's `Accept` rates `application/json`
-//! higher; an `Accept` that allows neither gets 406. A request refused before it ran (syntax,
-//! validation, limits) has no `data`, and is a 400 in the GraphQL media type but a 200 in plain
-//! JSON, as the spec asks for legacy clients. Refusals of the HTTP request itself (media type,
-//! size, method, token) have their own 4xx status in both.
+//! `application/graphql-response+json` when the client's `Accept` names it and rates it at least
+//! as high as `application/json`; otherwise, and for a missing `Accept` or a wildcard (a client
+//! that may predate the GraphQL media type), `application/json`. An `Accept` that allows neither
+//! gets 406. A request refused before it ran (syntax, validation, limits) has no `data`, and is a
+//! 400 in the GraphQL media type but a 200 in plain JSON, as the spec asks for legacy clients.
+//! Refusals of the HTTP request itself (media type, size, method, token) have their own 4xx
+//! status in both.
 
-use std::sync::Arc;
+use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -29,7 +31,7 @@ use async_graphql::{
     http::{GraphiQLSource, MultipartOptions},
     parser::types::OperationType,
 };
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -136,13 +138,23 @@ async fn graphql_post(
 }
 
 /// Answers in the media type the client asked for, or 406 when it accepts neither.
+///
+/// A panic anywhere in handling the request (a bug, ours or a library's) becomes an INTERNAL
+/// error with the request id, logged and counted like any other, instead of a dropped
+/// connection that leaves no trace. The handler runs on, and is caught on, this worker: moving
+/// it to another thread would split the DataLoaders' batches, whose timers run on this one.
 async fn negotiated<F>(req: &HttpRequest, handle: impl FnOnce(MediaType) -> F) -> HttpResponse
 where
     F: Future<Output = Result<Reply, Reply>>,
 {
     match MediaType::negotiate(req) {
-        Some(media) => handle(media)
+        // Unwind safety: nothing the handler shares outlives a panic in a broken state. The
+        // request's own values are dropped with it; the shared state holds only the pool, the
+        // schema, metrics behind a lock that tolerates poisoning, and configuration.
+        Some(media) => AssertUnwindSafe(handle(media))
+            .catch_unwind()
             .await
+            .unwrap_or_else(|panic| Err(Reply::panicked(panic.as_ref(), req)))
             .unwrap_or_else(|refusal| refusal)
             .finish(req, media),
         None => Reply::not_acceptable().finish(req, MediaType::Json),
@@ -164,13 +176,67 @@ async fn post(
         (state.limits.max_body_bytes, "MAX_BODY_BYTES")
     };
     let body = read_body(payload, limit, limit_variable).await?;
+    let request = if multipart {
+        receive_upload(state, req, &body).await?
+    } else {
+        json_request(&body)?
+    };
+    let (request, operation) = prepare(req, request)?;
+    Ok(execute(state, req, actor, request, &operation, media).await)
+}
+
+/// The one operation of a JSON body. Read here rather than by async-graphql, whose errors name
+/// its internals ("data did not match any variant of untagged enum BatchRequest") instead of
+/// what is wrong with the body.
+fn json_request(body: &[u8]) -> Result<async_graphql::Request, Reply> {
+    let refuse =
+        |message: String| Reply::refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| refuse(format!("the request body is not JSON: {err}")))?;
+    match value {
+        // async-graphql would take a missing query for an empty document.
+        serde_json::Value::Object(ref fields) if !fields.contains_key("query") => Err(refuse(
+            "the request body has no `query`: send an object with a `query` string and optional \
+             `operationName`, `variables` and `extensions`"
+                .into(),
+        )),
+        serde_json::Value::Object(_) => serde_json::from_value(value).map_err(|err| {
+            refuse(format!(
+                "the request body is not a GraphQL request: {err}; send an object with a \
+                 `query` string and optional `operationName`, `variables` and `extensions`"
+            ))
+        }),
+        serde_json::Value::Array(_) => Err(batch_refused()),
+        _ => Err(refuse(
+            "the request body must be a JSON object with a `query` string, e.g. \
+             {\"query\": \"{ me { id } }\"}"
+                .into(),
+        )),
+    }
+}
+
+fn batch_refused() -> Reply {
+    Reply::refuse(
+        StatusCode::BAD_REQUEST,
+        "BAD_USER_INPUT",
+        "send one operation per request, not a batch: a JSON object, not an array",
+    )
+}
+
+/// The operation of a `multipart/form-data` upload (the GraphQL multipart request spec), with
+/// its file in place.
+async fn receive_upload(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<async_graphql::Request, Reply> {
     // Without these options async-graphql accepts files of any size and number.
     let upload_options = MultipartOptions::default()
         .max_file_size(state.limits.max_upload_bytes)
         .max_num_files(1);
     let content_type = req.headers().get(header::CONTENT_TYPE);
     let content_type = content_type.and_then(|value| value.to_str().ok());
-    let request = async_graphql::http::receive_body(content_type, body.as_ref(), upload_options)
+    async_graphql::http::receive_body(content_type, body, upload_options)
         .await
         .map_err(|err| match err {
             ParseRequestError::PayloadTooLarge => Reply::refuse(
@@ -181,19 +247,19 @@ async fn post(
                     state.limits.max_upload_bytes
                 ),
             ),
-            ParseRequestError::UnsupportedBatch => Reply::refuse(
+            ParseRequestError::UnsupportedBatch => batch_refused(),
+            ParseRequestError::InvalidRequest(_) => Reply::refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
-                "send one operation per request, not a batch: a JSON object, not an array",
+                "the `operations` part of the upload is not a GraphQL request: send a JSON \
+                 object with a `query` string and `variables`, the file's variable null",
             ),
             err => Reply::refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
-                &format!("the request body is not a GraphQL request: {err}"),
+                &format!("the upload is not a GraphQL multipart request: {err}"),
             ),
-        })?;
-    let (request, operation) = prepare(req, request)?;
-    Ok(execute(state, req, actor, request, &operation, media).await)
+        })
 }
 
 /// Whether a POST carries a file upload (`multipart/form-data`) rather than JSON; any other or
@@ -334,38 +400,11 @@ fn prepare(
     Ok((request, operation))
 }
 
-/// How async-graphql marks a variable that stands for an uploaded file.
-const UPLOAD_MARKER: &str = "#__graphql_file__:";
-
-/// Refuses requests whose uploads async-graphql would mishandle: more than one file, or a
-/// variable that claims to be an upload without one behind it. async-graphql takes such a marker
-/// from any JSON variable and panics on it (`Upload` parses its index with `unwrap` and indexes
-/// the uploads without a bounds check), so no request carrying one may reach the schema.
+/// Refuses more than one file per request. Where an upload marker may appear, and the text of
+/// every input, is [`crate::graphql::input`]'s to check, for every request the schema runs.
 fn check_uploads(request: &async_graphql::Request) -> Result<(), &'static str> {
-    fn forged(value: &async_graphql::Value, uploads: usize) -> bool {
-        match value {
-            async_graphql::Value::String(text) => text
-                .strip_prefix(UPLOAD_MARKER)
-                .is_some_and(|index| index.parse::<usize>().map_or(true, |i| i >= uploads)),
-            async_graphql::Value::List(items) => items.iter().any(|item| forged(item, uploads)),
-            async_graphql::Value::Object(fields) => {
-                fields.values().any(|field| forged(field, uploads))
-            }
-            _ => false,
-        }
-    }
     if request.uploads.len() > 1 {
         return Err("send one file per request");
-    }
-    if request
-        .variables
-        .values()
-        .any(|value| forged(value, request.uploads.len()))
-    {
-        return Err(
-            "a file must be sent as a multipart upload (the GraphQL multipart request \
-                    spec), not inside a variable",
-        );
     }
     Ok(())
 }
@@ -437,8 +476,8 @@ async fn execute(
     let run = async {
         let response = state.schema.execute(request).await;
         // Fail closed: rows whose reading cannot be logged are not sent.
-        let read_ids = participant_reads.take();
-        audit::record_participant_reads(&state.db, &actor, &read_ids, &operation.audit_label())
+        let reads = participant_reads.take();
+        audit::record_participant_reads(&state.db, &actor, &reads, &operation.audit_label())
             .await
             .map(|()| response)
     };
@@ -476,12 +515,16 @@ impl MediaType {
         }
     }
 
-    /// The type the client's `Accept` rates highest, the GraphQL one on a tie or when the header
-    /// is missing; `None` when it accepts neither.
+    /// The type the client's `Accept` rates highest: the GraphQL one only when the client names
+    /// it and rates it at least as high as JSON, JSON when the header is missing or only a
+    /// wildcard matches (as the GraphQL-over-HTTP audits ask, for clients that predate the
+    /// GraphQL type); `None` when it accepts neither.
     fn negotiate(req: &HttpRequest) -> Option<Self> {
+        /// How specific a range naming the media type exactly is.
+        const NAMED: u8 = 2;
         let ranges = accepted_ranges(req);
         if ranges.is_empty() {
-            return Some(Self::GraphqlResponse);
+            return Some(Self::Json);
         }
         // The most specific range that matches a type gives its weight (RFC 9110 §12.5.1).
         let weight = |media: &str| {
@@ -489,7 +532,7 @@ impl MediaType {
                 .iter()
                 .filter_map(|(range, q)| {
                     let specificity = match range.as_str() {
-                        exact if exact == media => 2,
+                        exact if exact == media => NAMED,
                         "application/*" => 1,
                         "*/*" => 0,
                         _ => return None,
@@ -497,10 +540,10 @@ impl MediaType {
                     Some((specificity, *q))
                 })
                 .max_by_key(|(specificity, _)| *specificity)
-                .map_or(0.0, |(_, q)| q)
+                .unwrap_or((0, 0.0))
         };
-        let (graphql, json) = (weight(GRAPHQL_RESPONSE), weight(JSON));
-        if graphql > 0.0 && graphql >= json {
+        let ((graphql_named, graphql), (_, json)) = (weight(GRAPHQL_RESPONSE), weight(JSON));
+        if graphql > json || (graphql > 0.0 && graphql_named == NAMED && graphql >= json) {
             Some(Self::GraphqlResponse)
         } else if json > 0.0 {
             Some(Self::Json)
@@ -577,10 +620,24 @@ impl Reply {
         )
     }
 
+    /// A panic while handling the request: INTERNAL, with what the panic said in the log only,
+    /// and counted (`outcomes_panics_total`) so that an alert can say a bug was hit.
+    fn panicked(panic: &(dyn Any + Send), req: &HttpRequest) -> Self {
+        if let Some(state) = req.app_data::<web::Data<AppState>>() {
+            state.metrics.observe_panic();
+        }
+        let said = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        Self::failure(ApiError::internal(format!("panic: {said}")), req)
+    }
+
     /// A failure outside execution: no token, a database failure, the timeout.
     fn failure(err: ApiError, req: &HttpRequest) -> Self {
         let (status, header) = match err {
-            ApiError::Unauthenticated => (
+            ApiError::Unauthenticated | ApiError::TokenRefused(_) => (
                 StatusCode::UNAUTHORIZED,
                 Some((header::WWW_AUTHENTICATE, "Bearer")),
             ),
@@ -677,5 +734,37 @@ impl Reply {
                 data: self.executed.then_some(&self.response.data),
                 errors: &self.response.errors,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{body::to_bytes, test::TestRequest};
+
+    use super::*;
+
+    async fn a_handler_with_a_bug(_: MediaType) -> Result<Reply, Reply> {
+        let index: usize = "x".parse().unwrap();
+        Ok(Reply::refuse(StatusCode::OK, "NONE", &index.to_string()))
+    }
+
+    #[actix_web::test]
+    async fn a_panic_is_an_internal_error_with_the_request_id() {
+        let req = TestRequest::post().uri("/graphql").to_http_request();
+        let id = RequestId::from_header(None);
+        req.extensions_mut().insert(id.clone());
+        let response = negotiated(&req, a_handler_with_a_bug).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let outcome = req.extensions().get::<GraphqlOutcome>().cloned();
+        assert_eq!(outcome.unwrap().error_codes, ["INTERNAL"], "counted");
+        let body = to_bytes(response.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            json!({ "errors": [{
+                "message": "internal error",
+                "extensions": { "code": "INTERNAL", "correlationId": id.as_str() },
+            }]})
+        );
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     delivery::{enrolments, interventions, participants},
     directory::{areas, indicators, organisations, users},
     evidence::{csv_import, outcome_records, reviews, stories, submissions},
-    graphql::{errors::InternalErrorReport, limits as request_limits},
+    graphql::{errors::InternalErrorReport, input::InputPolicy, limits as request_limits},
     partnership::{agreements, partnerships, targets},
     platform::{
         clock::Clock,
@@ -54,7 +54,8 @@ pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema. `db` is `None` only when printing the SDL. Resolvers read the limits and
 /// the disclosure settings through [`crate::graphql::limits()`] and [`crate::graphql::disclosure`]. Every request is bounded in
-/// depth, complexity and aliases before it runs (see [`request_limits::RequestLimits`]), and the causes of
+/// operation name, selections, depth, complexity and aliases before it runs (see
+/// [`request_limits::RequestLimits`]), its text is checked ([`InputPolicy`]), and the causes of
 /// its internal errors are logged when it ends ([`InternalErrorReport`]).
 pub fn build_schema(
     db: Option<DatabaseConnection>,
@@ -68,9 +69,9 @@ pub fn build_schema(
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(request_limits::RequestLimits::new(limits))
+    .extension(InputPolicy)
     .extension(InternalErrorReport)
     .data(limits.clone())
     .data(csv_import::service::ImportSlots::new(limits))
@@ -93,6 +94,8 @@ pub fn sdl() -> String {
         max_depth: usize::MAX,
         max_complexity: usize::MAX,
         max_aliases: usize::MAX,
+        max_selections: usize::MAX,
+        max_operation_name_chars: usize::MAX,
         request_timeout: std::time::Duration::MAX,
         max_body_bytes: 0,
         max_batch_rows: 0,

@@ -44,6 +44,7 @@ impl IndicatorJourney {
                 .iter()
                 .map(|record| (record.clone(), self.0.participant_id))
                 .collect(),
+            "IndicatorJourney.values",
         ))
     }
     /// The most recent value after the baseline.

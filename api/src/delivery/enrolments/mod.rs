@@ -12,6 +12,7 @@ use entity::{
 };
 
 use crate::{
+    audit::ReadBy,
     delivery::{interventions::Intervention, participants::Participant},
     graphql::{RequestContext, db_and_actor, parse_id, request, scalars::Date},
 };
@@ -22,9 +23,14 @@ pub mod service;
 pub struct Enrolment(enrolment::Model);
 
 impl Enrolment {
-    /// Wraps rows the caller is about to read, noting the reads for the access log.
-    pub fn reveal_all(request: &RequestContext, models: Vec<enrolment::Model>) -> Vec<Self> {
-        request.note_participant_reads(models.iter().map(|model| model.participant_id));
+    /// Wraps rows the caller is about to read from field `read_by`, noting the reads for the
+    /// access log.
+    pub fn reveal_all(
+        request: &RequestContext,
+        models: Vec<enrolment::Model>,
+        read_by: ReadBy,
+    ) -> Vec<Self> {
+        request.note_participant_reads(models.iter().map(|model| model.participant_id), read_by);
         models.into_iter().map(Enrolment).collect()
     }
 }
@@ -44,7 +50,7 @@ impl Enrolment {
             .participants
             .load_one(self.0.participant_id)
             .await?;
-        Ok(loaded.map(|model| Participant::reveal(request, model)))
+        Ok(loaded.map(|model| Participant::reveal(request, model, "Enrolment.participant")))
     }
     async fn intervention_id(&self) -> ID {
         self.0.intervention_id.into()

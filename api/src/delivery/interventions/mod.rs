@@ -112,7 +112,11 @@ impl Intervention {
             .intervention_enrolments
             .load_one(self.0.id)
             .await?;
-        Ok(Enrolment::reveal_all(request, loaded.unwrap_or_default()))
+        Ok(Enrolment::reveal_all(
+            request,
+            loaded.unwrap_or_default(),
+            "Intervention.enrolments",
+        ))
     }
     /// Its evaluation submissions the caller may see, oldest first; filter by status.
     async fn submissions(

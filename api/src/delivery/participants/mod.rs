@@ -18,6 +18,7 @@ use entity::{
 
 use crate::{
     access::policy,
+    audit::ReadBy,
     delivery::enrolments::Enrolment,
     directory::{areas::Area, organisations::Organisation, users::User},
     graphql::{
@@ -35,9 +36,10 @@ pub mod service;
 pub struct Participant(participant::Model);
 
 impl Participant {
-    /// Wraps rows the caller is about to read, noting the read for the access log.
-    pub fn reveal(request: &RequestContext, model: participant::Model) -> Self {
-        request.note_participant_reads([model.id]);
+    /// Wraps a row the caller is about to read from field `read_by`, noting the read for the
+    /// access log.
+    pub fn reveal(request: &RequestContext, model: participant::Model, read_by: ReadBy) -> Self {
+        request.note_participant_reads([model.id], read_by);
         Participant(model)
     }
 
@@ -127,7 +129,11 @@ impl Participant {
             .participant_enrolments
             .load_one(self.0.id)
             .await?;
-        Ok(Enrolment::reveal_all(request, loaded.unwrap_or_default()))
+        Ok(Enrolment::reveal_all(
+            request,
+            loaded.unwrap_or_default(),
+            "Participant.enrolments",
+        ))
     }
     /// Who outside the provider has read this record, newest first, so the provider can
     /// answer the young person or family. Only the owning provider (and admins) may read it.
@@ -195,9 +201,19 @@ impl AccessEvent {
             .await?;
         Ok(loaded.map(Organisation))
     }
-    /// The GraphQL operation that read it.
+    /// The name the reader's application gave the GraphQL operation that read it.
     async fn operation(&self) -> &str {
         self.0.details["operation"].as_str().unwrap_or("unknown")
+    }
+    /// What was read: the fields that returned this young person's rows, as schema coordinates
+    /// (`Query.participant`, `Participant.enrolments`, `EvaluationSubmission.records`), in
+    /// alphabetical order. The server names these, so they say what the reader received
+    /// whatever the operation was called. Empty for reads logged before it was recorded.
+    async fn read(&self) -> Vec<&str> {
+        self.0.details["read"]
+            .as_array()
+            .map(|read| read.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -262,7 +278,11 @@ impl ParticipantQuery {
         let (db, actor) = db_and_actor(ctx)?;
         let id = parse_id(&id, "id")?;
         let model = service::find_visible(db, actor, id).await?;
-        Ok(Participant::reveal(request(ctx)?, model))
+        Ok(Participant::reveal(
+            request(ctx)?,
+            model,
+            "Query.participant",
+        ))
     }
 
     /// The participants the caller may see, oldest first: a provider its own; a commissioner
@@ -282,7 +302,7 @@ impl ParticipantQuery {
         let page = PageRequest::parse(first, after)?;
         let criteria = filter.map(ParticipantFilter::into_criteria);
         let select = service::visible(actor, &criteria.unwrap_or_default());
-        let reveal = |model| Participant::reveal(request, model);
+        let reveal = |model| Participant::reveal(request, model, "Query.participants");
         Ok(fetch_page(
             db,
             select,

@@ -44,6 +44,7 @@ use crate::{
         config::Limits,
         db::begin_write,
         error::{ApiError, ApiResult, RowError},
+        validation::{self, TextKind},
     },
 };
 
@@ -194,6 +195,17 @@ fn parse(bytes: &[u8], max_rows: usize) -> ApiResult<Sheet> {
             ),
         )
     })?;
+    // The text policy of every other input (see `validation::TextKind`): a NUL would otherwise
+    // reach PostgreSQL in a look-up and fail there as an internal error.
+    if let Some((at, _)) = validation::disallowed_char_at(text, TextKind::LongText) {
+        let line = 1 + text[..at].matches('\n').count();
+        let message = validation::disallowed_char(&text[at..], TextKind::LongText, "the file")
+            .unwrap_or_default();
+        return Err(ApiError::bad_input(
+            "input.file",
+            format!("{message} (line {line}): remove it and export the file again"),
+        ));
+    }
     let header_line = text.lines().next().unwrap_or_default();
     if header_line.trim().is_empty() {
         return Err(ApiError::bad_input(
@@ -448,13 +460,16 @@ fn type_cells(line: &Line, decimal_comma: bool, errors: &mut Vec<RowError>) -> T
             ),
         );
     }
-    let observed_on = NaiveDate::parse_from_str(&line.cells[OBSERVED_ON], "%Y-%m-%d").ok();
+    let observed_on = NaiveDate::parse_from_str(&line.cells[OBSERVED_ON], "%Y-%m-%d")
+        .ok()
+        .filter(|date| validation::date_in_range(*date));
     if observed_on.is_none() {
         problem(
             OBSERVED_ON,
             format!(
-                "observed_on must be a date in YYYY-MM-DD form, e.g. 2026-09-01 (found {}); \
-                 format the spreadsheet column as yyyy-mm-dd before saving",
+                "observed_on must be a date in YYYY-MM-DD form from {}, e.g. 2026-09-01 (found \
+                 {}); format the spreadsheet column as yyyy-mm-dd before saving",
+                validation::date_range(),
                 quoted(&line.cells[OBSERVED_ON])
             ),
         );

@@ -22,6 +22,7 @@ use self::service::{
     RowNames,
 };
 use crate::{
+    audit::ReadBy,
     delivery::enrolments::Enrolment,
     directory::indicators::Indicator,
     graphql::{RequestContext, db_and_actor, limits, parse_id, request, scalars::Date},
@@ -37,8 +38,12 @@ impl OutcomeRecord {
     pub fn reveal_all(
         request: &RequestContext,
         rows: Vec<(outcome_record::Model, Uuid)>,
+        read_by: ReadBy,
     ) -> Vec<Self> {
-        request.note_participant_reads(rows.iter().map(|(_, participant_id)| *participant_id));
+        request.note_participant_reads(
+            rows.iter().map(|(_, participant_id)| *participant_id),
+            read_by,
+        );
         rows.into_iter()
             .map(|(model, _)| OutcomeRecord(model))
             .collect()
@@ -71,7 +76,9 @@ impl OutcomeRecord {
             .enrolments
             .load_one(self.0.enrolment_id)
             .await?;
-        Ok(loaded.and_then(|model| Enrolment::reveal_all(request, vec![model]).pop()))
+        Ok(loaded.and_then(|model| {
+            Enrolment::reveal_all(request, vec![model], "OutcomeRecord.enrolment").pop()
+        }))
     }
     async fn indicator_id(&self) -> ID {
         self.0.indicator_id.into()
@@ -251,6 +258,7 @@ pub async fn records_of(
     Ok(OutcomeRecord::reveal_all(
         request,
         loaded.unwrap_or_default(),
+        "EvaluationSubmission.records",
     ))
 }
 

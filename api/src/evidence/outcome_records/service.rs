@@ -476,10 +476,16 @@ pub async fn records_by_submission(
     // The participant's id alone, not the whole enrolment: the nested read returns hundreds of
     // records, and decoding an enrolment beside each was the server's largest cost.
     let rows = outcome_record::Entity::find()
-        .join(JoinType::InnerJoin, outcome_record::Relation::Enrolment.def())
+        .join(
+            JoinType::InnerJoin,
+            outcome_record::Relation::Enrolment.def(),
+        )
         .column_as(enrolment::Column::ParticipantId, "participant_id")
         .filter(outcome_record::Column::SubmissionId.is_in(submission_ids.iter().copied()))
-        .filter(policy::visible_records_of_submissions(actor, submission_ids))
+        .filter(policy::visible_records_of_submissions(
+            actor,
+            submission_ids,
+        ))
         .order_by_asc(outcome_record::Column::Id)
         .into_model::<WithParticipant>()
         .all(conn)

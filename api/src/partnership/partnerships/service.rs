@@ -206,9 +206,7 @@ pub async fn create(
     dates_in_order(start_date, end_date)?;
     let next_review_due = match new.next_review_due {
         Some(date) => date,
-        None => start_date
-            .checked_add_months(Months::new(interval.unsigned_abs()))
-            .ok_or_else(|| ApiError::bad_input("input.startDate", "startDate is out of range"))?,
+        None => review_due_after(start_date, interval, "input.startDate")?,
     };
 
     let txn = begin_write(db).await?;
@@ -363,9 +361,24 @@ pub(super) async fn insert_member(
 /// partners agreed whether this one was early or late, and never leaves a partnership overdue
 /// straight after its review.
 fn next_review_after(reviewed_on: NaiveDate, interval_months: i32) -> ApiResult<NaiveDate> {
-    reviewed_on
-        .checked_add_months(Months::new(interval_months.unsigned_abs()))
-        .ok_or_else(|| ApiError::bad_input("input.reviewedOn", "reviewedOn is out of range"))
+    review_due_after(reviewed_on, interval_months, "input.reviewedOn")
+}
+
+/// `interval_months` after `from` (the input `field`), within the dates the API prints and
+/// accepts: a due date past 2199-12-31 could be stored but never sent back.
+fn review_due_after(from: NaiveDate, interval_months: i32, field: &str) -> ApiResult<NaiveDate> {
+    from.checked_add_months(Months::new(interval_months.unsigned_abs()))
+        .filter(|due| validation::date_in_range(*due))
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                field,
+                format!(
+                    "the next review, {interval_months} months after {from}, would fall after \
+                     {}, the last date this service accepts: choose an earlier date",
+                    validation::LATEST_DATE
+                ),
+            )
+        })
 }
 
 /// Records a review of the partnership: its notes and date, and the next review, due one
