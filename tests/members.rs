@@ -321,7 +321,91 @@ async fn two_commissioners_leaving_at_once_leave_one_behind(app: TestApp) {
     assert_eq!(active, 1);
 }
 
+/// A membership recorded in advance grants nothing before its `joinedOn`: the new
+/// commissioner's users find no partnership, nor its young people, until that day.
+async fn a_membership_counts_from_the_day_it_is_joined(app: TestApp) {
+    let caseload = app.caseload(&["PUBLIC_TASK"]).await;
+    let funder = app
+        .organisation("Northern Lights Fund", OrganisationKind::Funder)
+        .await;
+    app.gql_ok(
+        &caseload.commissioner.token,
+        "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
+        json!({ "input": {
+            "partnershipId": caseload.partnership, "organisationId": funder, "role": "COMMISSIONER",
+            "responsibilities": "Funds the second year.", "joinedOn": "2027-01-04",
+        }}),
+    )
+    .await;
+    let early = app.user(funder, UserRole::Commissioner).await;
+    let body = app
+        .gql(
+            &early.token,
+            "query($id: ID!) { partnership(id: $id) { name } }",
+            json!({ "id": caseload.partnership }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body:#}");
+    let body = app
+        .gql(
+            &early.token,
+            "query($id: ID!) { participant(id: $id) { reference } }",
+            json!({ "id": caseload.participants[0] }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body:#}");
+}
+
+/// An organisation that delivers an intervention and is (now) a commissioner of its
+/// partnership may not accept its own evidence; another commissioner may.
+async fn nobody_accepts_evidence_their_own_organisation_provided(app: TestApp) {
+    let caseload = app.caseload(&["PUBLIC_TASK"]).await;
+    app.add_rows(
+        &caseload,
+        &[(0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0)],
+    )
+    .await;
+    app.submit(&caseload.provider, &caseload.submission).await;
+    let members = app
+        .gql_ok(
+            &caseload.commissioner.token,
+            MEMBERS,
+            json!({ "id": caseload.partnership }),
+        )
+        .await;
+    let provider_member = members["partnership"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|member| member["role"] == "PROVIDER")
+        .unwrap()
+        .clone();
+    app.gql_ok(
+        &caseload.commissioner.token,
+        UPDATE,
+        json!({ "input": {
+            "id": provider_member["id"], "expectedVersion": provider_member["version"],
+            "role": "COMMISSIONER",
+        }}),
+    )
+    .await;
+    let own_commissioner = app
+        .user(caseload.provider.organisation_id, UserRole::Commissioner)
+        .await;
+    let refused = app
+        .review(&own_commissioner, &caseload.submission, "ACCEPT", None)
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused:#}");
+    assert_eq!(app.count("review_comments").await, 0, "nothing was written");
+    let accepted = app
+        .review(&caseload.commissioner, &caseload.submission, "ACCEPT", None)
+        .await;
+    assert!(accepted.get("errors").is_none(), "{accepted:#}");
+}
+
 on_both_databases!(
+    nobody_accepts_evidence_their_own_organisation_provided,
+    a_membership_counts_from_the_day_it_is_joined,
     a_commissioner_changes_a_members_role_and_responsibilities,
     a_member_that_leaves_loses_access_and_can_rejoin,
     the_last_commissioner_can_neither_leave_nor_stop_being_a_commissioner,

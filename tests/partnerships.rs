@@ -282,7 +282,13 @@ on_both_databases!(
 );
 
 async fn an_ended_partnership_takes_no_new_work(app: TestApp) {
-    let caseload = app.caseload(&[]).await;
+    let caseload = app.caseload(&["PUBLIC_TASK"]).await;
+    app.add_rows(
+        &caseload,
+        &[(0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0)],
+    )
+    .await;
+    app.submit(&caseload.provider, &caseload.submission).await;
     let commissioner = &caseload.commissioner;
     let version = app
         .gql_ok(
@@ -334,4 +340,93 @@ async fn an_ended_partnership_takes_no_new_work(app: TestApp) {
         app.count("interventions").await,
     );
     assert_eq!(before, after, "nothing was written");
+
+    // Nor does anything already in it change, and nobody joins it: accepting its evidence (which
+    // would move target progress), a new member (whose users would read its children's rows),
+    // an enrolment, new evidence, a change to its service or a review of the partnership.
+    let newcomer = app
+        .organisation("Late Arrivals Trust", OrganisationKind::Voluntary)
+        .await;
+    let participant = app
+        .participant(
+            &caseload.provider,
+            "YP-LATE",
+            json!({ "sharingBasis": "PUBLIC_TASK", "sharingReason": "Plan review" }),
+        )
+        .await;
+    let intervention_version = app
+        .gql_ok(
+            &commissioner.token,
+            "query($id: ID!) { intervention(id: $id) { version } }",
+            json!({ "id": caseload.intervention }),
+        )
+        .await["intervention"]["version"]
+        .clone();
+    let tables = [
+        "review_comments",
+        "partnership_members",
+        "enrolments",
+        "evaluation_submissions",
+    ];
+    let mut counted = Vec::new();
+    for table in tables {
+        counted.push(app.count(table).await);
+    }
+    let closed = [
+        (
+            commissioner,
+            "mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { submission { status } } }",
+            json!({ "submissionId": caseload.submission, "decision": "ACCEPT" }),
+        ),
+        (
+            commissioner,
+            "mutation($input: AddPartnershipMemberInput!) { addPartnershipMember(input: $input) { member { id } } }",
+            json!({ "partnershipId": caseload.partnership, "organisationId": newcomer,
+                "role": "COMMISSIONER", "responsibilities": "Fund the next phase." }),
+        ),
+        (
+            commissioner,
+            "mutation($input: UpdateInterventionInput!) { updateIntervention(input: $input) { intervention { id } } }",
+            json!({ "id": caseload.intervention, "expectedVersion": intervention_version, "status": "ACTIVE" }),
+        ),
+        (
+            commissioner,
+            "mutation($input: RecordPartnershipReviewInput!) { recordPartnershipReview(input: $input) { partnership { id } } }",
+            json!({ "id": caseload.partnership, "expectedVersion": version.as_i64().unwrap() + 1,
+                "notes": "Closed." }),
+        ),
+        (
+            &caseload.provider,
+            "mutation($input: EnrolParticipantInput!) { enrolParticipant(input: $input) { enrolment { id } } }",
+            json!({ "participantId": participant, "interventionId": caseload.intervention,
+                "referredOn": "2026-11-01", "referralSource": "SCHOOL", "startedOn": "2026-11-02" }),
+        ),
+        (
+            &caseload.provider,
+            "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
+            json!({ "interventionId": caseload.intervention, "periodStart": "2026-11-01",
+                "periodEnd": "2026-11-30", "narrative": "After the end." }),
+        ),
+    ];
+    for (user, mutation, input) in closed {
+        let body = app
+            .gql(&user.token, mutation, json!({ "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "INVALID_STATE", "{mutation}: {body:#}");
+    }
+    let mut recounted = Vec::new();
+    for table in tables {
+        recounted.push(app.count(table).await);
+    }
+    assert_eq!(counted, recounted, "nothing was written");
+
+    // Its members still read what they could.
+    let read = app
+        .gql_ok(
+            &commissioner.token,
+            "query($id: ID!) { submission(id: $id) { status } }",
+            json!({ "id": caseload.submission }),
+        )
+        .await;
+    assert_eq!(read["submission"]["status"], "SUBMITTED");
 }

@@ -27,3 +27,22 @@ fn postgres_status() {
         ),
     }
 }
+
+/// `api token` (and the other commands that read users) on a database without the schema says
+/// to migrate, not "internal error".
+#[tokio::test]
+async fn commands_on_an_unmigrated_database_say_to_migrate() {
+    use migration::{Migrator, MigratorTrait};
+    let db = sea_orm::Database::connect("sqlite::memory:")
+        .await
+        .expect("an in-memory database");
+    let refused = api::cli::require_migrated(&db)
+        .await
+        .expect_err("a database without the schema is refused");
+    assert!(
+        refused.to_string().contains("run `api migrate`"),
+        "{refused}"
+    );
+    Migrator::up(&db, None).await.expect("migrations apply");
+    assert!(api::cli::require_migrated(&db).await.is_ok());
+}

@@ -143,6 +143,7 @@ pub async fn run(cli: Cli) -> CliResult {
             let issuer = TokenIssuer::new(&config.jwt)?;
             issuer.check_ttl(ttl)?;
             let db = db::connect(&config.database_url, config.database_max_connections).await?;
+            require_migrated(&db).await?;
             let user = users::find_by_email(&db, &user)
                 .await?
                 .filter(|user| user.active)
@@ -194,6 +195,20 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
     }
+}
+
+/// Refuses a command that reads the schema from a database without it (or with an older one),
+/// saying what to do, rather than failing on a missing table.
+pub async fn require_migrated(db: &DatabaseConnection) -> CliResult {
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    if pending > 0 {
+        return Err(format!(
+            "the database at DATABASE_URL lacks {pending} migration(s) of this version (a new \
+             database has none): run `api migrate` (or start `api serve`, which applies them) first"
+        )
+        .into());
+    }
+    Ok(())
 }
 
 async fn serve(config: Config, demo: bool) -> CliResult {

@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use entity::{enums::UserRole, user};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -37,6 +38,9 @@ pub struct Actor {
     pub user_id: Uuid,
     pub organisation_id: Uuid,
     pub role: UserRole,
+    /// The application clock's day when the request began: a membership counts from its
+    /// `joinedOn` (§4.2).
+    pub today: NaiveDate,
 }
 
 impl Actor {
@@ -330,6 +334,7 @@ pub async fn authenticate(
     db: &impl ConnectionTrait,
     verifier: &TokenVerifier,
     authorization: Option<&str>,
+    today: NaiveDate,
 ) -> ApiResult<Actor> {
     let Some(header) = authorization else {
         tracing::info!("request without a bearer token");
@@ -355,6 +360,7 @@ pub async fn authenticate(
             user_id: user.id,
             organisation_id: user.organisation_id,
             role: user.role,
+            today,
         }),
         Some(_) => {
             tracing::info!(%user_id, "token of an inactive user");

@@ -6,9 +6,10 @@
 //! themselves. What an actor cannot see is NOT_FOUND, never FORBIDDEN, so existence is not
 //! leaked; FORBIDDEN is only for things the actor can see but may not change (§4.4).
 
+use chrono::NaiveDate;
 use entity::{
     audit_event, enrolment,
-    enums::{MemberRole, SharingBasis, SubmissionStatus, UserRole},
+    enums::{MemberRole, PartnershipStatus, SharingBasis, SubmissionStatus, UserRole},
     evaluation_submission, intervention, participant, partnership, partnership_member,
 };
 use sea_orm::{
@@ -56,14 +57,22 @@ impl PartnershipRole {
     }
 }
 
-/// Ids of the partnerships in which `organisation_id` is an active member, as a subquery.
-fn active_memberships_of(organisation_id: Uuid) -> SelectStatement {
+/// Ids of the partnerships in which the actor's organisation is an active member, as a subquery.
+fn active_memberships_of(actor: &Actor) -> SelectStatement {
     partnership_member::Entity::find()
         .select_only()
         .column(partnership_member::Column::PartnershipId)
-        .filter(partnership_member::Column::OrganisationId.eq(organisation_id))
-        .filter(partnership_member::Column::LeftOn.is_null())
+        .filter(partnership_member::Column::OrganisationId.eq(actor.organisation_id))
+        .filter(active_membership(actor.today))
         .into_query()
+}
+
+/// A membership counts from the day it was joined until it is left (§4.2): one recorded in
+/// advance grants nothing before its `joinedOn`.
+fn active_membership(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(partnership_member::Column::LeftOn.is_null())
+        .add(partnership_member::Column::JoinedOn.lte(today))
 }
 
 /// Row filter: the partnerships the actor can see (admins all; others those their organisation
@@ -72,8 +81,7 @@ pub fn visible_partnerships(actor: &Actor) -> Condition {
     if actor.is_admin() {
         return Condition::all();
     }
-    Condition::all()
-        .add(partnership::Column::Id.in_subquery(active_memberships_of(actor.organisation_id)))
+    Condition::all().add(partnership::Column::Id.in_subquery(active_memberships_of(actor)))
 }
 
 /// The actor's role in the partnership that owns a thing, where not seeing the partnership
@@ -90,6 +98,43 @@ pub async fn role_for(
             ApiError::NotFound { .. } => ApiError::NotFound { entity },
             other => other,
         })
+}
+
+/// The actor's role in a partnership for a change in it or in anything it owns: as
+/// [`role_for`], and INVALID_STATE once the partnership has ENDED. What an ended partnership
+/// agreed and delivered is a closed record: its members keep reading it, nobody writes to it
+/// or joins it (its commissioners can still set its status back, with `updatePartnership`).
+pub async fn role_for_write(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    partnership_id: Uuid,
+    entity: &'static str,
+) -> ApiResult<PartnershipRole> {
+    let role = role_for(conn, actor, partnership_id, entity).await?;
+    let status: Option<PartnershipStatus> = partnership::Entity::find_by_id(partnership_id)
+        .select_only()
+        .column(partnership::Column::Status)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    // The row exists: `role_for` found it.
+    if let Some(status) = status {
+        refuse_if_ended(status)?;
+    }
+    Ok(role)
+}
+
+/// INVALID_STATE for work in an ENDED partnership: the one answer every write gets.
+pub fn refuse_if_ended(status: PartnershipStatus) -> ApiResult<()> {
+    if status == PartnershipStatus::Ended {
+        return Err(ApiError::InvalidState(
+            "the partnership has ENDED: what it agreed and delivered is a closed record, so \
+             nothing in it changes and nobody joins it; its commissioners can set its status \
+             back to ACTIVE or UNDER_REVIEW first if the work continues"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The actor's effective role in a partnership, or NOT_FOUND if it does not exist for them.
@@ -113,7 +158,7 @@ pub async fn role_in_partnership(
     let membership = partnership_member::Entity::find()
         .filter(partnership_member::Column::PartnershipId.eq(partnership_id))
         .filter(partnership_member::Column::OrganisationId.eq(actor.organisation_id))
-        .filter(partnership_member::Column::LeftOn.is_null())
+        .filter(active_membership(actor.today))
         .one(db)
         .await?;
     effective_role(actor.role, membership.map(|member| member.role)).ok_or(not_found)
@@ -151,13 +196,13 @@ pub fn may_manage_partnership(role: PartnershipRole) -> ApiResult<()> {
 }
 
 /// Partnerships in which the actor's organisation is an active member with `role`.
-fn memberships_with_role(organisation_id: Uuid, role: MemberRole) -> SelectStatement {
+fn memberships_with_role(actor: &Actor, role: MemberRole) -> SelectStatement {
     partnership_member::Entity::find()
         .select_only()
         .column(partnership_member::Column::PartnershipId)
-        .filter(partnership_member::Column::OrganisationId.eq(organisation_id))
+        .filter(partnership_member::Column::OrganisationId.eq(actor.organisation_id))
         .filter(partnership_member::Column::Role.eq(role))
-        .filter(partnership_member::Column::LeftOn.is_null())
+        .filter(active_membership(actor.today))
         .into_query()
 }
 
@@ -171,10 +216,8 @@ pub fn visible_interventions(actor: &Actor) -> Condition {
     if actor.is_admin() {
         return Condition::all();
     }
-    Condition::all().add(
-        intervention::Column::PartnershipId
-            .in_subquery(active_memberships_of(actor.organisation_id)),
-    )
+    Condition::all()
+        .add(intervention::Column::PartnershipId.in_subquery(active_memberships_of(actor)))
 }
 
 /// Creating or changing an intervention: the partnership's commissioners for any provider
@@ -197,26 +240,21 @@ pub fn may_manage_intervention(
 }
 
 /// Participants enrolled in interventions of partnerships the organisation commissions.
-fn participants_in_commissioned_partnerships(organisation_id: Uuid) -> SelectStatement {
+fn participants_in_commissioned_partnerships(actor: &Actor) -> SelectStatement {
     enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::ParticipantId)
-        .filter(
-            enrolment::Column::InterventionId
-                .in_subquery(commissioned_interventions(organisation_id)),
-        )
+        .filter(enrolment::Column::InterventionId.in_subquery(commissioned_interventions(actor)))
         .into_query()
 }
 
-fn commissioned_interventions(organisation_id: Uuid) -> SelectStatement {
+fn commissioned_interventions(actor: &Actor) -> SelectStatement {
     intervention::Entity::find()
         .select_only()
         .column(intervention::Column::Id)
         .filter(
-            intervention::Column::PartnershipId.in_subquery(memberships_with_role(
-                organisation_id,
-                MemberRole::Commissioner,
-            )),
+            intervention::Column::PartnershipId
+                .in_subquery(memberships_with_role(actor, MemberRole::Commissioner)),
         )
         .into_query()
 }
@@ -229,7 +267,7 @@ pub fn visible_participants(actor: &Actor) -> Condition {
     match actor.role {
         UserRole::Admin => Condition::all(),
         UserRole::Provider => own_participants(actor.organisation_id),
-        UserRole::Commissioner => commissioned_shared_participants(actor.organisation_id),
+        UserRole::Commissioner => commissioned_shared_participants(actor),
         UserRole::Viewer => nothing(),
     }
 }
@@ -240,13 +278,10 @@ fn own_participants(organisation_id: Uuid) -> Condition {
 
 /// Participants enrolled in partnerships the organisation commissions whose information-sharing
 /// decision allows it.
-fn commissioned_shared_participants(organisation_id: Uuid) -> Condition {
+fn commissioned_shared_participants(actor: &Actor) -> Condition {
     Condition::all()
         .add(participant::Column::SharingBasis.ne(SharingBasis::None))
-        .add(
-            participant::Column::Id
-                .in_subquery(participants_in_commissioned_partnerships(organisation_id)),
-        )
+        .add(participant::Column::Id.in_subquery(participants_in_commissioned_partnerships(actor)))
 }
 
 /// Ids of the participants matching `condition`, as a subquery.
@@ -265,7 +300,7 @@ pub fn visible_enrolments(actor: &Actor) -> Condition {
     match actor.role {
         UserRole::Admin => Condition::all(),
         UserRole::Provider => own_enrolments(actor.organisation_id),
-        UserRole::Commissioner => commissioned_shared_enrolments(actor.organisation_id),
+        UserRole::Commissioner => commissioned_shared_enrolments(actor),
         UserRole::Viewer => nothing(),
     }
 }
@@ -280,12 +315,9 @@ fn own_enrolments(organisation_id: Uuid) -> Condition {
 
 /// Enrolments in partnerships the organisation commissions, of participants whose
 /// information-sharing decision allows it.
-fn commissioned_shared_enrolments(organisation_id: Uuid) -> Condition {
+fn commissioned_shared_enrolments(actor: &Actor) -> Condition {
     Condition::all()
-        .add(
-            enrolment::Column::InterventionId
-                .in_subquery(commissioned_interventions(organisation_id)),
-        )
+        .add(enrolment::Column::InterventionId.in_subquery(commissioned_interventions(actor)))
         .add(
             enrolment::Column::ParticipantId.in_subquery(participant_ids(
                 Condition::all().add(participant::Column::SharingBasis.ne(SharingBasis::None)),
@@ -301,15 +333,16 @@ pub fn enrolments_known_to_organisation(actor: &Actor) -> Condition {
     if actor.is_admin() {
         return Condition::all();
     }
-    let organisation_id = actor.organisation_id;
-    Condition::any().add(own_participants(organisation_id)).add(
-        Condition::all()
-            .add(
-                enrolment::Column::InterventionId
-                    .in_subquery(commissioned_interventions(organisation_id)),
-            )
-            .add(participant::Column::SharingBasis.ne(SharingBasis::None)),
-    )
+    Condition::any()
+        .add(own_participants(actor.organisation_id))
+        .add(
+            Condition::all()
+                .add(
+                    enrolment::Column::InterventionId
+                        .in_subquery(commissioned_interventions(actor)),
+                )
+                .add(participant::Column::SharingBasis.ne(SharingBasis::None)),
+        )
 }
 
 /// Participants whose rows some user of the actor's organisation may read (as
@@ -320,7 +353,7 @@ pub fn participants_known_to_organisation(actor: &Actor) -> Condition {
     }
     Condition::any()
         .add(own_participants(actor.organisation_id))
-        .add(commissioned_shared_participants(actor.organisation_id))
+        .add(commissioned_shared_participants(actor))
 }
 
 /// Whether the actor belongs to the organisation that owns a participant. Reads by anyone else
@@ -402,7 +435,7 @@ pub fn visible_submissions(actor: &Actor) -> Condition {
                     .add(evaluation_submission::Column::SubmittedAt.is_not_null())
                     .add(
                         evaluation_submission::Column::InterventionId
-                            .in_subquery(commissioned_interventions(actor.organisation_id)),
+                            .in_subquery(commissioned_interventions(actor)),
                     ),
             );
         }
@@ -431,15 +464,27 @@ pub fn may_act_as_provider(
 }
 
 /// Reviewing (comment, accept, request changes): the commissioners of the submission's
-/// partnership (and admins).
-pub fn may_review_submission(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
+/// partnership (and admins); accepting, only a commissioner that did not deliver the evidence.
+pub fn may_review_submission(
+    actor: &Actor,
+    role: PartnershipRole,
+    accepting: bool,
+    intervention_provider_id: Uuid,
+) -> ApiResult<()> {
+    if !role.manages_partnership() {
+        return Err(ApiError::forbidden(
             "only a commissioner of this partnership may review its evidence",
-        ))
+        ));
     }
+    // An organisation that both commissions the partnership and delivers the intervention
+    // would otherwise accept its own evidence.
+    if accepting && !actor.is_admin() && actor.organisation_id == intervention_provider_id {
+        return Err(ApiError::forbidden(
+            "your organisation delivers this intervention, so another commissioner of the \
+             partnership must accept its evidence",
+        ));
+    }
+    Ok(())
 }
 
 /// Row filter for the audit log: admins read everything; commissioners the events of
@@ -448,10 +493,8 @@ pub fn visible_audit_events(actor: &Actor) -> ApiResult<Condition> {
     match actor.role {
         UserRole::Admin => Ok(Condition::all()),
         UserRole::Commissioner => Ok(Condition::all().add(
-            audit_event::Column::PartnershipId.in_subquery(memberships_with_role(
-                actor.organisation_id,
-                MemberRole::Commissioner,
-            )),
+            audit_event::Column::PartnershipId
+                .in_subquery(memberships_with_role(actor, MemberRole::Commissioner)),
         )),
         _ => Err(ApiError::forbidden(
             "only admins and commissioners may read the audit log",
@@ -485,7 +528,7 @@ fn own_visible_submissions(actor: &Actor) -> Condition {
 fn commissioned_visible_submissions(actor: &Actor) -> Condition {
     Condition::all().add(visible_submissions(actor)).add(
         evaluation_submission::Column::InterventionId
-            .in_subquery(commissioned_interventions(actor.organisation_id)),
+            .in_subquery(commissioned_interventions(actor)),
     )
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::{Request, Variables};
+use chrono::NaiveDate;
 use entity::enums::{ConsentGivenBy, OrganisationKind, ReviewDecision, Sector, SharingBasis};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
@@ -50,6 +51,8 @@ struct Loader<'a> {
     schema: ApiSchema,
     max_batch_rows: usize,
     actors: HashMap<&'static str, Actor>,
+    /// The demo clock's day, which its users act on.
+    today: NaiveDate,
     organisations: HashMap<&'static str, Uuid>,
     indicators: HashMap<String, String>,
     counts: Counts,
@@ -106,6 +109,7 @@ impl<'a> Loader<'a> {
                 user_id: admin.id,
                 organisation_id: team.id,
                 role: admin.role,
+                today: clock.today(),
             },
         )]);
         Ok(Self {
@@ -119,6 +123,7 @@ impl<'a> Loader<'a> {
             ),
             max_batch_rows: limits.max_batch_rows,
             actors,
+            today: clock.today(),
             organisations: HashMap::from([(DEMO_TEAM, team.id)]),
             indicators: HashMap::new(),
             counts: Counts::default(),
@@ -215,6 +220,7 @@ impl<'a> Loader<'a> {
                     user_id: parse_uuid(&written.id)?,
                     organisation_id,
                     role: person.role,
+                    today: self.today,
                 },
             );
         }

@@ -351,9 +351,14 @@ async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
-    auth::authenticate(&state.db, &state.verifier, authorization)
-        .await
-        .map_err(|err| Reply::failure(err, req))
+    auth::authenticate(
+        &state.db,
+        &state.verifier,
+        authorization,
+        state.clock.today(),
+    )
+    .await
+    .map_err(|err| Reply::failure(err, req))
 }
 
 /// Reads the body, refusing it as soon as it outgrows the limit (`variable` configures it).

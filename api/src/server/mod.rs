@@ -68,6 +68,7 @@ impl Application {
             verifier: TokenVerifier::new(&config.jwt)?,
             graphiql: config.graphiql,
             limits: config.limits,
+            clock: config.clock,
             metrics: metrics::Metrics::default(),
             metrics_token: config.metrics_token,
             db,

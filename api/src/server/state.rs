@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     access::auth::TokenVerifier,
     platform::{
+        clock::Clock,
         config::{Limits, Secret},
         metrics::Metrics,
     },
@@ -21,6 +22,8 @@ pub struct AppState {
     pub graphiql: bool,
     /// Body and upload sizes and the timeout (the schema applies the others).
     pub limits: Limits,
+    /// "Today" for the requests' actors (memberships count from `joinedOn`).
+    pub clock: Clock,
     pub metrics: Metrics,
     /// `METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
     pub metrics_token: Option<Secret>,

@@ -77,7 +77,8 @@ pub async fn enrol(
             "a participant can only be enrolled in an intervention its own provider delivers",
         ));
     }
-    let role = policy::role_in_partnership(&txn, actor, intervention.partnership_id).await?;
+    let role =
+        policy::role_for_write(&txn, actor, intervention.partnership_id, "intervention").await?;
     policy::may_act_as_provider(actor, role, intervention.provider_id)?;
     if intervention.status == InterventionStatus::Closed {
         return Err(ApiError::InvalidState(

@@ -288,7 +288,7 @@ pub async fn update(
     let id = requested.id;
     let txn = begin_write(db).await?;
     let current = find_visible(&txn, actor, id).await?;
-    let role = policy::role_in_partnership(&txn, actor, current.partnership_id).await?;
+    let role = policy::role_for_write(&txn, actor, current.partnership_id, "intervention").await?;
     policy::may_manage_intervention(actor, role, current.provider_id)?;
 
     let mut changes = intervention::ActiveModel::default();

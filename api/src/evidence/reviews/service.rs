@@ -101,7 +101,10 @@ pub async fn review(
     let txn = begin_write(db).await?;
     let (current, intervention) = submissions::lock_visible(&txn, actor, id).await?;
     policy::may_review_submission(
-        policy::role_for(&txn, actor, intervention.partnership_id, "submission").await?,
+        actor,
+        policy::role_for_write(&txn, actor, intervention.partnership_id, "submission").await?,
+        review.decision == ReviewDecision::Accept,
+        intervention.provider_id,
     )?;
     let next = status_after(current.status, review.decision)?;
     let now = Utc::now();

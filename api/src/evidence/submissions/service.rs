@@ -152,7 +152,8 @@ async fn may_act_as_provider(
     actor: &Actor,
     intervention: &intervention::Model,
 ) -> ApiResult<()> {
-    let role = policy::role_in_partnership(conn, actor, intervention.partnership_id).await?;
+    let role =
+        policy::role_for_write(conn, actor, intervention.partnership_id, "intervention").await?;
     policy::may_act_as_provider(actor, role, intervention.provider_id)
 }
 

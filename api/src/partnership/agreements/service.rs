@@ -199,7 +199,7 @@ pub async fn update(
     let txn = begin_write(db).await?;
     let current = lock_agreement(&txn, id).await?;
     policy::may_draft_agreement(
-        policy::role_for(&txn, actor, current.partnership_id, "agreement").await?,
+        policy::role_for_write(&txn, actor, current.partnership_id, "agreement").await?,
     )?;
     if current.status != AgreementStatus::Draft {
         return Err(ApiError::InvalidState(format!(
@@ -262,7 +262,7 @@ pub async fn sign(
 ) -> ApiResult<agreement::Model> {
     let txn = begin_write(db).await?;
     let current = lock_agreement(&txn, agreement_id).await?;
-    policy::role_for(&txn, actor, current.partnership_id, "agreement").await?;
+    policy::role_for_write(&txn, actor, current.partnership_id, "agreement").await?;
     let membership = partnership_member::Entity::find()
         .filter(partnership_member::Column::PartnershipId.eq(current.partnership_id))
         .filter(partnership_member::Column::OrganisationId.eq(actor.organisation_id))

@@ -72,7 +72,7 @@ pub async fn add(
     let responsibilities = validation::long_text(&new.responsibilities, "input.responsibilities")?;
     let txn = begin_write(db).await?;
     policy::may_manage_partnership(
-        policy::role_in_partnership(&txn, actor, partnership_id).await?,
+        policy::role_for_write(&txn, actor, partnership_id, "partnership").await?,
     )?;
     validation::known_organisation(&txn, organisation_id, "input.organisationId").await?;
     let already_member = partnership_member::Entity::find()
@@ -124,7 +124,7 @@ async fn find_member_to_manage(
         .await?
         .ok_or(ApiError::NotFound { entity: ENTITY })?;
     policy::may_manage_partnership(
-        policy::role_for(conn, actor, member.partnership_id, ENTITY).await?,
+        policy::role_for_write(conn, actor, member.partnership_id, ENTITY).await?,
     )?;
     lock_partnership(conn, member.partnership_id).await?;
     // Re-read under the lock: the row may have changed while we waited for it.

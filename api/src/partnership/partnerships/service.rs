@@ -142,13 +142,7 @@ pub async fn lock_open_partnership(
     id: Uuid,
 ) -> ApiResult<partnership::Model> {
     let partnership = lock_partnership(conn, id).await?;
-    if partnership.status == PartnershipStatus::Ended {
-        return Err(ApiError::InvalidState(
-            "the partnership has ENDED: its agreements, targets and interventions are a closed \
-             record; set its status back to ACTIVE or UNDER_REVIEW first if the work continues"
-                .into(),
-        ));
-    }
+    policy::refuse_if_ended(partnership.status)?;
     Ok(partnership)
 }
 
@@ -399,7 +393,7 @@ pub async fn record_review(
     }
     let txn = begin_write(db).await?;
     let current = find_visible(&txn, actor, id).await?;
-    policy::may_review_partnership(policy::role_in_partnership(&txn, actor, id).await?)?;
+    policy::may_review_partnership(policy::role_for_write(&txn, actor, id, "partnership").await?)?;
     if let Some(last) = current.last_reviewed_on
         && reviewed_on < last
     {

@@ -226,7 +226,7 @@ async fn find_for(
         .await?
         .ok_or(ApiError::NotFound { entity: "target" })?;
     policy::may_manage_targets(
-        policy::role_for(conn, actor, current.partnership_id, "target").await?,
+        policy::role_for_write(conn, actor, current.partnership_id, "target").await?,
     )?;
     Ok(current)
 }
