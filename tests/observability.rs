@@ -305,10 +305,23 @@ async fn logs_never_hold_tokens_or_participant_references(app: TestApp) {
     );
 }
 
+/// In production without a token or `METRICS_PUBLIC`, nobody reads the metrics, and the answer
+/// says how to open them.
+async fn metrics_are_closed_in_production_unless_the_operator_opens_them(app: TestApp) {
+    let response = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("METRICS_TOKEN"), "{text}");
+    assert!(!text.contains("outcomes_"), "no series: {text}");
+}
+
+const PUBLIC_METRICS: &[(&str, &str)] = &[("METRICS_PUBLIC", "true")];
+
 on_both_databases!(
     every_response_carries_a_request_id,
     internal_errors_are_correlated_by_the_request_id,
-    metrics_count_requests_by_operation_and_errors_by_code,
     logs_never_hold_tokens_or_participant_references,
+    metrics_are_closed_in_production_unless_the_operator_opens_them,
 );
+on_both_databases!(with super::PUBLIC_METRICS; metrics_count_requests_by_operation_and_errors_by_code);
 on_both_databases!(with super::WITH_METRICS_TOKEN; a_metrics_token_guards_the_metrics);

@@ -60,17 +60,27 @@ pub struct Config {
     /// There is no wildcard, and credentials (cookies) are never allowed: clients send a bearer
     /// token, so a page must be on this list and hold a token.
     pub cors_origins: Vec<String>,
-    /// `METRICS_TOKEN`: when set (at least 32 characters), `GET /metrics` requires
-    /// `Authorization: Bearer <token>` (Prometheus: `authorization.credentials`). Unset, it is
-    /// open: the metrics hold no children's data (counts, durations, error codes, pool sizes,
-    /// the version), but operation names are chosen by clients and may say more than intended,
-    /// so set a token or keep `/metrics` off the public route when the API faces the internet.
-    pub metrics_token: Option<Secret>,
+    /// Who may read `GET /metrics`; see [`MetricsAccess`].
+    pub metrics: MetricsAccess,
     /// `CLOCK_TODAY` (YYYY-MM-DD, 1900-01-01 to 2199-12-31 like every date of the API): run as if
     /// today were this day (from noon UTC at start-up), for demonstrations and tests whose dates
     /// must not depend on the calendar. Unset (the default and the only sensible production
     /// setting): the system clock. Tokens are always checked against the system clock.
     pub clock: Clock,
+}
+
+/// Who may read `GET /metrics`. The metrics hold no children's data (counts, durations, error
+/// codes, pool sizes, the version), but operation names are chosen by clients and may say more
+/// than intended, so in production they are closed unless the operator chooses.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// `METRICS_TOKEN` (at least 32 characters): `Authorization: Bearer <token>` required
+    /// (Prometheus: `authorization.credentials`).
+    Token(Secret),
+    /// `METRICS_PUBLIC=true` (for a scrape on a private network), or development mode.
+    Public,
+    /// Production without either: `/metrics` answers 404 and says how to open it.
+    Closed,
 }
 
 /// A credential that must never reach a log: its `Debug` is redacted.
@@ -444,7 +454,14 @@ impl Config {
                 .map(|origins| cors_origins(&origins))
                 .transpose()?
                 .unwrap_or_default(),
-            metrics_token: var("METRICS_TOKEN").map(metrics_token).transpose()?,
+            metrics: match var("METRICS_TOKEN").map(metrics_token).transpose()? {
+                Some(token) => MetricsAccess::Token(token),
+                None if parse_or("METRICS_PUBLIC", var("METRICS_PUBLIC"), false)? => {
+                    MetricsAccess::Public
+                }
+                None if mode == Mode::Development => MetricsAccess::Public,
+                None => MetricsAccess::Closed,
+            },
             clock: var("CLOCK_TODAY")
                 .map(|value| clock_today(&value))
                 .transpose()?
@@ -1072,7 +1089,9 @@ mod tests {
     fn the_metrics_token_is_long_and_never_printed() {
         let token = "0123456789abcdef0123456789abcdef";
         let config_with_token = config(true, &[("METRICS_TOKEN", token)]).unwrap();
-        let secret = config_with_token.metrics_token.as_ref().unwrap();
+        let MetricsAccess::Token(secret) = &config_with_token.metrics else {
+            panic!("a token was configured");
+        };
         assert!(secret.matches(token));
         assert!(!secret.matches("0123456789abcdef0123456789abcdeX"));
         assert!(!secret.matches("0123"));

@@ -40,6 +40,7 @@ use crate::{
     audit,
     graphql::{RequestContext, add_missing_error_codes, errors::report_internal_errors},
     platform::{
+        config::MetricsAccess,
         db,
         error::ApiError,
         metrics,
@@ -107,9 +108,14 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics, behind `METRICS_TOKEN` when one is configured.
+/// Prometheus metrics, as `MetricsAccess` allows.
 async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    if let Some(token) = &state.metrics_token {
+    if let MetricsAccess::Closed = state.metrics_access {
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("metrics are off: set METRICS_TOKEN (or METRICS_PUBLIC=true on a private network)\n");
+    }
+    if let MetricsAccess::Token(token) = &state.metrics_access {
         let presented = req
             .headers()
             .get(header::AUTHORIZATION)

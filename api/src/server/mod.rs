@@ -70,7 +70,7 @@ impl Application {
             limits: config.limits,
             clock: config.clock,
             metrics: metrics::Metrics::default(),
-            metrics_token: config.metrics_token,
+            metrics_access: config.metrics,
             db,
         });
         let cors_origins = config.cors_origins;

@@ -8,7 +8,7 @@ use crate::{
     access::auth::TokenVerifier,
     platform::{
         clock::Clock,
-        config::{Limits, Secret},
+        config::{Limits, MetricsAccess},
         metrics::Metrics,
     },
     server::schema::ApiSchema,
@@ -25,6 +25,6 @@ pub struct AppState {
     /// "Today" for the requests' actors (memberships count from `joinedOn`).
     pub clock: Clock,
     pub metrics: Metrics,
-    /// `METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
-    pub metrics_token: Option<Secret>,
+    /// Who may read `/metrics` (a token, anyone, or nobody).
+    pub metrics_access: MetricsAccess,
 }
