@@ -160,8 +160,10 @@ impl World {
             withdrawable_submission,
             accepted_submission,
         ] = <[String; 3]>::try_from(submitted).unwrap();
-        app.review(&commissioner, &accepted_submission, "ACCEPT", None)
+        let accepted = app
+            .review(&commissioner, &accepted_submission, "ACCEPT", None)
             .await;
+        assert!(accepted.get("errors").is_none(), "{accepted:#}");
         let evidence = app
             .gql_ok(&provider_a.token,
                 "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { submission { id } } }",
