@@ -167,10 +167,18 @@ impl Rule {
         self.count_with_key(tally.units, tally.key)
     }
 
-    /// A count of records among the `participants`' enrolments, as it may be shown.
-    pub fn records(&self, records: i64, participants: &Tally) -> i32 {
+    /// The records of the published `participants` (those of the young people the caller's
+    /// organisation knows, `known`, and of the others, `withheld`), counted as they may be shown:
+    /// over the same young people as `participants`.
+    pub fn records(&self, participants: &Base, known: i64, withheld: i64) -> i32 {
+        let records = if participants.excludes_unshared {
+            known
+        } else {
+            known + withheld
+        };
         // A key of its own, so that the records' noise is not the participants' noise.
         let key = participants
+            .tally
             .key
             .wrapping_add(Statistic::Records as i64 * records);
         self.count_with_key(records, key)

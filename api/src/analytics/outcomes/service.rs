@@ -149,15 +149,13 @@ impl Numbers {
         let change = base(|part| &part.change);
         let improved = base(|part| &part.improved);
         let achieved = base(|part| &part.achieved);
-        // Records are counted over the same young people as `participants`.
-        let records = if participants.excludes_unshared {
-            counts.known.records
-        } else {
-            counts.known.records + counts.withheld.records
-        };
         Self {
             participants: Some(rule.count(&participants.tally)),
-            records: Some(rule.records(records, &participants.tally)),
+            records: Some(rule.records(
+                &participants,
+                counts.known.records,
+                counts.withheld.records,
+            )),
             mean_baseline: rule.mean(&baseline.tally, Statistic::Baseline),
             mean_latest: rule.mean(&latest.tally, Statistic::Latest),
             mean_change: rule.mean(&change.tally, Statistic::Change),
@@ -297,18 +295,14 @@ pub async fn trend(
         .ok_or_else(|| ApiError::internal("a trend cell without a phase"))?;
         let Split { known, withheld } = &cell.numbers;
         let value = rule.base(&known.value, &withheld.value);
-        let records = if participants.excludes_unshared {
-            known.records
-        } else {
-            known.records + withheld.records
-        };
         shown.push(TrendCell {
             bucket: label,
             bucket_start,
             phase,
             keys: cell.keys[3..].to_vec(),
             participants: (!suppressed).then(|| rule.count(&participants.tally)),
-            records: (!suppressed).then(|| rule.records(records, &participants.tally)),
+            records: (!suppressed)
+                .then(|| rule.records(&participants, known.records, withheld.records)),
             mean_value: (!suppressed)
                 .then(|| rule.mean(&value.tally, Statistic::TrendValue))
                 .flatten(),
