@@ -47,6 +47,38 @@ impl TestApp {
         assert!(reviewed.get("errors").is_none(), "{reviewed:#}");
     }
 
+    /// Creates a (PROPOSED) target of the caseload's partnership as its commissioner, from
+    /// 1 September 2026 to 1 July 2027.
+    pub async fn target(
+        &self,
+        caseload: &Caseload,
+        (title, indicator, aggregation): (&str, &str, &str),
+        (baseline, target): (f64, f64),
+    ) {
+        self.gql_ok(
+            &caseload.commissioner.token,
+            "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
+            json!({ "input": {
+                "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(indicator),
+                "title": title, "aggregation": aggregation, "baselineValue": baseline,
+                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": "2027-07-01",
+            }}),
+        )
+        .await;
+    }
+
+    /// A caseload of one shared young person whose one baseline record is submitted for review.
+    pub async fn one_record_submitted(&self) -> Caseload {
+        let caseload = self.caseload(&["PUBLIC_TASK"]).await;
+        self.add_rows(
+            &caseload,
+            &[(0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0)],
+        )
+        .await;
+        self.submit(&caseload.provider, &caseload.submission).await;
+        caseload
+    }
+
     /// A user of a new organisation that joins the caseload's partnership with `member_role`.
     pub async fn member_user(
         &self,
@@ -495,14 +527,10 @@ async fn targets_report_progress_and_distance_travelled_in_one_request(app: Test
             5.0,
         ),
     ] {
-        app.gql_ok(
-            &caseload.commissioner.token,
-            "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
-            json!({ "input": {
-                "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(indicator),
-                "title": title, "aggregation": aggregation, "baselineValue": baseline,
-                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": "2027-07-01",
-            }}),
+        app.target(
+            &caseload,
+            (title, indicator, aggregation),
+            (baseline, target),
         )
         .await;
     }

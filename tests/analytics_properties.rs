@@ -284,14 +284,10 @@ async fn check(app: &TestApp, case: &Case) {
         ("PERCENT_IMPROVED", 0.0, 60.0),
     ];
     for (aggregation, baseline, target) in targets {
-        app.gql_ok(
-            &caseload.commissioner.token,
-            "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
-            json!({ "input": {
-                "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(code),
-                "title": aggregation, "aggregation": aggregation, "baselineValue": baseline,
-                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": "2027-07-01",
-            }}),
+        app.target(
+            &caseload,
+            (aggregation, code, aggregation),
+            (baseline, target),
         )
         .await;
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::{
+    csv_import::import,
     on_both_databases,
     support::{ACCEPT, TestApp, error_code, world::World},
 };
@@ -87,16 +88,7 @@ async fn the_upload_marker_is_refused_wherever_it_is_written(app: TestApp) {
     // An honest upload still works.
     let file = "participant_reference,indicator_code,phase,observed_on,value,source\n\
                 YP-001,CONFIDENCE,BASELINE,2026-09-01,4,PROVIDER\n";
-    let (status, body) = app
-        .gql_upload(
-            token,
-            "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { recordCount } }",
-            json!({ "input": { "submissionId": c.submission, "file": null } }),
-            "variables.input.file",
-            "outcomes.csv",
-            file.as_bytes().to_vec(),
-        )
-        .await;
+    let (status, body) = import(&app, &c.provider, &c.submission, file.as_bytes(), false).await;
     assert_eq!(status, 200, "{body:#}");
     assert_eq!(body["data"]["importOutcomeRecordsCsv"]["recordCount"], 1);
 }
@@ -298,16 +290,7 @@ async fn a_spreadsheet_with_control_characters_is_refused_alike_on_both_database
     let file = "participant_reference,indicator_code,phase,observed_on,value,source\n\
                 YP-001,CONFIDENCE,BASELINE,2026-09-01,4,PROVIDER\n\
                 YP\u{0}001,CONFIDENCE,INTERIM,2026-10-01,5,PROVIDER\n";
-    let (status, body) = app
-        .gql_upload(
-            &c.provider.token,
-            "mutation($input: ImportOutcomeRecordsCsvInput!) { importOutcomeRecordsCsv(input: $input) { recordCount } }",
-            json!({ "input": { "submissionId": c.submission, "file": null } }),
-            "variables.input.file",
-            "outcomes.csv",
-            file.as_bytes().to_vec(),
-        )
-        .await;
+    let (status, body) = import(&app, &c.provider, &c.submission, file.as_bytes(), false).await;
     assert_eq!(
         (status, error_code(&body)),
         (200, "BAD_USER_INPUT"),

@@ -19,7 +19,8 @@ const IMPORT: &str = "mutation Import($input: ImportOutcomeRecordsCsvInput!) {
 
 const HEADER: &str = "participant_reference,indicator_code,phase,observed_on,value,source";
 
-async fn import(
+/// Imports `file` into `submission` as `user` (a multipart upload); status and body.
+pub async fn import(
     app: &TestApp,
     user: &TestUser,
     submission: &str,

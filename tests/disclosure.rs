@@ -137,14 +137,10 @@ async fn partial_sharing_leaves_the_commissioner_usable_numbers(app: TestApp) {
         })
         .collect();
     app.add_rows(&caseload, &rows).await;
-    app.gql_ok(
-        &caseload.commissioner.token,
-        "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
-        json!({ "input": {
-            "partnershipId": caseload.partnership, "indicatorId": caseload.indicator("CONFIDENCE"),
-            "title": "Confidence", "aggregation": "MEAN_LATEST", "baselineValue": 4.0,
-            "baselineDate": "2026-09-01", "targetValue": 8.0, "targetDate": "2027-07-01",
-        }}),
+    app.target(
+        &caseload,
+        ("Confidence", "CONFIDENCE", "MEAN_LATEST"),
+        (4.0, 8.0),
     )
     .await;
     app.accept(&caseload).await;
@@ -499,14 +495,10 @@ async fn a_withheld_child_cannot_be_subtracted_out_of_a_mean(app: TestApp) {
         rows.push((who, "CONFIDENCE", "BASELINE", BASELINE_DAY, 6.0));
     }
     app.add_rows(&caseload, &rows).await;
-    app.gql_ok(
-        &caseload.commissioner.token,
-        "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
-        json!({ "input": {
-            "partnershipId": caseload.partnership, "indicatorId": caseload.indicator("CONFIDENCE"),
-            "title": "Distance travelled", "aggregation": "MEAN_CHANGE", "baselineValue": 0.0,
-            "baselineDate": "2026-09-01", "targetValue": 3.0, "targetDate": "2027-07-01",
-        }}),
+    app.target(
+        &caseload,
+        ("Distance travelled", "CONFIDENCE", "MEAN_CHANGE"),
+        (0.0, 3.0),
     )
     .await;
     app.accept(&caseload).await;

@@ -359,13 +359,7 @@ async fn a_membership_counts_from_the_day_it_is_joined(app: TestApp) {
 /// An organisation that delivers an intervention and is (now) a commissioner of its
 /// partnership may not accept its own evidence; another commissioner may.
 async fn nobody_accepts_evidence_their_own_organisation_provided(app: TestApp) {
-    let caseload = app.caseload(&["PUBLIC_TASK"]).await;
-    app.add_rows(
-        &caseload,
-        &[(0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0)],
-    )
-    .await;
-    app.submit(&caseload.provider, &caseload.submission).await;
+    let caseload = app.one_record_submitted().await;
     let members = app
         .gql_ok(
             &caseload.commissioner.token,

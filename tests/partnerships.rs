@@ -291,13 +291,7 @@ on_both_databases!(
 );
 
 async fn an_ended_partnership_takes_no_new_work(app: TestApp) {
-    let caseload = app.caseload(&["PUBLIC_TASK"]).await;
-    app.add_rows(
-        &caseload,
-        &[(0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0)],
-    )
-    .await;
-    app.submit(&caseload.provider, &caseload.submission).await;
+    let caseload = app.one_record_submitted().await;
     let commissioner = &caseload.commissioner;
     let version = app
         .gql_ok(
