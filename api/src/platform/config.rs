@@ -221,6 +221,12 @@ pub struct Limits {
     /// no further. The largest real request, a full `addOutcomeRecords` batch of 1000 rows, is
     /// about 200 KB.
     pub max_body_bytes: usize,
+    /// `MAX_RESPONSE_BYTES` (default 8 MiB, at least 1): the largest answer sent. A larger one
+    /// is replaced by a `BAD_USER_INPUT` error that says to ask for smaller pages. Connections
+    /// and the complexity limit keep honest answers far below it (a page of 100 records is
+    /// about 40 KB); the largest, the echo of a full 10,000-row CSV import with every field of
+    /// every record, is about 4 MB. It bounds what one request can hold in memory and send.
+    pub max_response_bytes: usize,
     /// `MAX_BATCH_ROWS` (default 1000): the most outcome records one `addOutcomeRecords` call may
     /// carry. A longer batch is refused whole; send it in parts or import a CSV file.
     pub max_batch_rows: usize,
@@ -411,6 +417,11 @@ impl Config {
                 )?,
                 request_timeout: Duration::from_millis(request_timeout_ms),
                 max_body_bytes: at_least_one("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), 1 << 20)?,
+                max_response_bytes: at_least_one(
+                    "MAX_RESPONSE_BYTES",
+                    var("MAX_RESPONSE_BYTES"),
+                    8 << 20,
+                )?,
                 max_batch_rows: at_least_one("MAX_BATCH_ROWS", var("MAX_BATCH_ROWS"), 1000)?,
                 max_upload_bytes: at_least_one(
                     "MAX_UPLOAD_BYTES",
@@ -1037,6 +1048,7 @@ mod tests {
         assert_eq!(defaults.limits.max_aliases, 30);
         assert_eq!(defaults.limits.max_selections, 10_000);
         assert_eq!(defaults.limits.max_operation_name_chars, 100);
+        assert_eq!(defaults.limits.max_response_bytes, 8 << 20);
         assert_eq!(defaults.limits.request_timeout, Duration::from_secs(10));
         let custom = config(true, &[("MAX_ALIASES", "0"), ("REQUEST_TIMEOUT_MS", "250")]).unwrap();
         assert_eq!(custom.limits.max_aliases, 0, "0 forbids aliases altogether");
@@ -1046,6 +1058,7 @@ mod tests {
             "MAX_QUERY_DEPTH",
             "MAX_QUERY_COMPLEXITY",
             "MAX_BODY_BYTES",
+            "MAX_RESPONSE_BYTES",
             "MAX_SELECTIONS",
             "MAX_OPERATION_NAME_CHARS",
         ] {

@@ -733,6 +733,23 @@ impl Reply {
                 }
             }
         }
+        let body = serde_json::to_vec(&Body {
+            data: self.executed.then_some(&self.response.data),
+            errors: &self.response.errors,
+        });
+        let body = match body {
+            Ok(body) => body,
+            Err(err) => {
+                let err = ApiError::internal(format!("a response did not serialise: {err}"));
+                return Self::failure(err, req).finish(req, media);
+            }
+        };
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(usize::MAX, |state| state.limits.max_response_bytes);
+        if body.len() > limit {
+            return Self::too_large(body.len(), limit, media).finish(req, media);
+        }
         let mut response = HttpResponse::build(self.status);
         for header in self.headers {
             response.insert_header(header);
@@ -741,10 +758,26 @@ impl Reply {
             .content_type(media.as_str())
             // Answers hold children's data: no browser or proxy may keep a copy.
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(Body {
-                data: self.executed.then_some(&self.response.data),
-                errors: &self.response.errors,
-            })
+            .body(body)
+    }
+
+    /// An answer over `MAX_RESPONSE_BYTES`, replaced by a refusal that says how to ask for less.
+    /// It comes after execution, so a mutation has taken effect; its result must be read back.
+    fn too_large(bytes: usize, limit: usize, media: MediaType) -> Self {
+        let status = match media {
+            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        };
+        Self::refuse(
+            status,
+            "BAD_USER_INPUT",
+            &format!(
+                "the response would be {bytes} bytes, over the {limit}-byte limit \
+                 (MAX_RESPONSE_BYTES), so none of it was sent: ask for smaller pages (`first`) \
+                 or fewer fields. A mutation in the request did take effect: read its result \
+                 back with a smaller query"
+            ),
+        )
     }
 }
 

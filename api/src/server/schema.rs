@@ -98,6 +98,7 @@ pub fn sdl() -> String {
         max_operation_name_chars: usize::MAX,
         request_timeout: std::time::Duration::MAX,
         max_body_bytes: 0,
+        max_response_bytes: 0,
         max_batch_rows: 0,
         max_upload_bytes: 0,
         max_csv_rows: 0,
