@@ -5,7 +5,8 @@ For each database (PostgreSQL, SQLite) and scale it: creates a scratch database,
 the release binary, starts the release server, and drives it with wrk at fixed concurrency:
 
   (a) nested read: a partnership -> its interventions (of one provider) -> their SUBMITTED
-      submission -> its outcome records (hundreds of rows), as that provider;
+      submissions -> their outcome records, a page of each (up to 2 x 2 x 100 rows), as that
+      provider;
   (b) a commissioner's dashboard: targetProgress plus outcomeSummary grouped by intervention
       for one partnership;
   (c) a nationwide outcomeSummary grouped by area, as the admin;
@@ -61,11 +62,17 @@ IMPORT_ROWS = 10_000
 QUERY_A = """query NestedRead($partnership: ID!, $provider: ID!) {
   partnership(id: $partnership) {
     id name
-    interventions(providerId: $provider) {
-      id name category
-      submissions(status: SUBMITTED) {
-        id periodStart periodEnd status
-        records { id enrolmentId indicatorId value observedOn phase source }
+    interventions(providerId: $provider, first: 2) {
+      nodes {
+        id name category
+        submissions(status: SUBMITTED, first: 2) {
+          nodes {
+            id periodStart periodEnd status
+            records(first: 100) {
+              nodes { id enrolmentId indicatorId value observedOn phase source }
+            }
+          }
+        }
       }
     }
   }
@@ -96,17 +103,31 @@ QUERY_C = """query Nationwide($indicator: ID!) {
 }"""
 
 # The statements (a) needs, as plain SQL with the same result rows: the ceiling for the API.
+# Each connection is one page per parent (the first 2 interventions, 2 submissions of each,
+# 100 records of each), as the API reads it.
 PGBENCH_A = """SELECT * FROM partnerships WHERE id = :partnership;
 SELECT * FROM interventions WHERE partnership_id = :partnership AND provider_id = :provider
-  ORDER BY id;
-SELECT s.* FROM evaluation_submissions s JOIN interventions i ON i.id = s.intervention_id
-  WHERE i.partnership_id = :partnership AND i.provider_id = :provider AND s.status = 'SUBMITTED'
-  ORDER BY s.id;
-SELECT r.* FROM outcome_records r
-  JOIN evaluation_submissions s ON s.id = r.submission_id
-  JOIN interventions i ON i.id = s.intervention_id
-  WHERE i.partnership_id = :partnership AND i.provider_id = :provider AND s.status = 'SUBMITTED'
-  ORDER BY r.id;
+  ORDER BY id LIMIT 3;
+SELECT * FROM (
+  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.intervention_id ORDER BY s.id) AS n
+  FROM evaluation_submissions s
+  WHERE s.status = 'SUBMITTED' AND s.intervention_id IN (
+    SELECT id FROM interventions WHERE partnership_id = :partnership AND provider_id = :provider
+    ORDER BY id LIMIT 2)) paged
+  WHERE n <= 3;
+SELECT * FROM (
+  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.submission_id ORDER BY r.id) AS n
+  FROM outcome_records r
+  WHERE r.submission_id IN (
+    SELECT id FROM (
+      SELECT s.id, ROW_NUMBER() OVER (PARTITION BY s.intervention_id ORDER BY s.id) AS n
+      FROM evaluation_submissions s
+      WHERE s.status = 'SUBMITTED' AND s.intervention_id IN (
+        SELECT id FROM interventions
+        WHERE partnership_id = :partnership AND provider_id = :provider
+        ORDER BY id LIMIT 2)) first_submissions
+    WHERE n <= 2)) paged
+  WHERE n <= 101;
 """
 
 TARGETS = {

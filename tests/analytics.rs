@@ -715,10 +715,10 @@ async fn coverage_counts_services_and_young_people_per_area(app: TestApp) {
 
 async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
     let caseload = measured_caseload(&app).await;
-    let query = "query($id: ID!) { participant(id: $id) { enrolments { journey {
+    let query = "query($id: ID!) { participant(id: $id) { enrolments { nodes { journey {
         indicator { code } baseline baselineOn values { phase value observedOn } latest latestOn
         change improved achieved
-    } } } }";
+    } } } } }";
     let first = app
         .gql_ok(
             &caseload.provider.token,
@@ -726,7 +726,7 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
             json!({ "id": caseload.participants[0] }),
         )
         .await;
-    let journey = first["participant"]["enrolments"][0]["journey"]
+    let journey = first["participant"]["enrolments"]["nodes"][0]["journey"]
         .as_array()
         .unwrap();
     let codes: Vec<&str> = journey
@@ -770,7 +770,7 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
             json!({ "id": caseload.participants[2] }),
         )
         .await;
-    let confidence = &third["participant"]["enrolments"][0]["journey"][1];
+    let confidence = &third["participant"]["enrolments"]["nodes"][0]["journey"][1];
     assert_eq!(
         (&confidence["latest"], &confidence["change"]),
         (&json!(6.0), &json!(1.0))
@@ -786,7 +786,7 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
         )
         .await;
     assert_eq!(
-        seen["participant"]["enrolments"][0]["journey"][1]["latest"],
+        seen["participant"]["enrolments"]["nodes"][0]["journey"][1]["latest"],
         6.0
     );
     let log = app

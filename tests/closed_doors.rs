@@ -133,7 +133,7 @@ async fn a_document_that_expands_exponentially_is_refused_at_once(app: TestApp) 
     app.gql_ok(&admin.token, "{ me { id } }", json!({})).await;
 }
 
-const LOOKUP_FIELDS: &str = "participant(id: $id) { id reference enrolments { id } }";
+const LOOKUP_FIELDS: &str = "participant(id: $id) { id reference enrolments { nodes { id } } }";
 
 async fn long_operation_names_are_refused_and_the_log_records_what_was_read(app: TestApp) {
     let world = World::build(&app).await;
@@ -521,7 +521,7 @@ async fn standard_introspection_has_its_own_budget(app: TestApp) {
         nested = if level % 2 == 0 {
             format!("partnership {{ {nested} }}")
         } else {
-            format!("interventions {{ {nested} }}")
+            format!("interventions {{ nodes {{ {nested} }} }}")
         };
     }
     let query = format!(
@@ -536,8 +536,186 @@ async fn standard_introspection_has_its_own_budget(app: TestApp) {
     );
 }
 
+/// The ids of a connection's nodes, and where the next page starts.
+fn page_of(connection: &Value) -> (Vec<&str>, Option<&str>) {
+    let ids = connection["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["id"].as_str().unwrap())
+        .collect();
+    let next = connection["pageInfo"]["hasNextPage"]
+        .as_bool()
+        .unwrap()
+        .then(|| connection["pageInfo"]["endCursor"].as_str().unwrap());
+    (ids, next)
+}
+
+/// Finding 8: every list that grows is a connection; a client pages through it with `first`
+/// and `after`, and `totalCount` counts what the caller may see.
+async fn every_list_that_grows_is_paged_with_a_total(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK", "PUBLIC_TASK", "NONE"]).await;
+    app.add_rows(
+        &c,
+        &[
+            (0, "CONFIDENCE", "BASELINE", "2026-09-01", 4.0),
+            (1, "CONFIDENCE", "BASELINE", "2026-09-01", 5.0),
+            (2, "CONFIDENCE", "BASELINE", "2026-09-01", 6.0),
+        ],
+    )
+    .await;
+    let records = "query($id: ID!, $after: String) { submission(id: $id) {
+        records(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } }
+    } }";
+    let mut read = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .gql_ok(
+                &c.provider.token,
+                records,
+                json!({ "id": c.submission, "after": after }),
+            )
+            .await;
+        let connection = &data["submission"]["records"];
+        assert_eq!(connection["totalCount"], 3, "{data:#}");
+        let (ids, next) = page_of(connection);
+        assert!(ids.len() <= 2);
+        read.extend(ids.into_iter().map(str::to_owned));
+        match next {
+            Some(cursor) => after = json!(cursor),
+            None => break,
+        }
+    }
+    let mut in_order = read.clone();
+    in_order.sort();
+    assert_eq!(read.len(), 3, "every record once: {read:?}");
+    assert_eq!(read, in_order, "in the order they were recorded");
+
+    // The commissioner's total leaves out the young person who is not shared.
+    app.submit(&c.provider, &c.submission).await;
+    let seen = app
+        .gql_ok(
+            &c.commissioner.token,
+            "query($id: ID!, $p: ID!, $i: ID!) {
+                submission(id: $id) { records { totalCount } stories { totalCount } }
+                partnership(id: $p) {
+                    interventions(first: 1) { totalCount nodes { id } }
+                    submissions(status: SUBMITTED) { totalCount }
+                    drafts: submissions(status: DRAFT) { totalCount }
+                }
+                intervention(id: $i) {
+                    enrolments(first: 1) { totalCount pageInfo { hasNextPage } }
+                    submissions { totalCount }
+                }
+            }",
+            json!({ "id": c.submission, "p": c.partnership, "i": c.intervention }),
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!({
+            "submission": { "records": { "totalCount": 2 }, "stories": { "totalCount": 0 } },
+            "partnership": {
+                "interventions": { "totalCount": 1, "nodes": [{ "id": c.intervention }] },
+                "submissions": { "totalCount": 1 },
+                "drafts": { "totalCount": 0 },
+            },
+            "intervention": {
+                "enrolments": { "totalCount": 2, "pageInfo": { "hasNextPage": true } },
+                "submissions": { "totalCount": 1 },
+            },
+        })
+    );
+    let participant = app
+        .gql_ok(
+            &c.provider.token,
+            "query($id: ID!) { participant(id: $id) { enrolments { totalCount nodes { id } } } }",
+            json!({ "id": c.participants[0] }),
+        )
+        .await;
+    assert_eq!(
+        participant["participant"]["enrolments"],
+        json!({ "totalCount": 1, "nodes": [{ "id": c.enrolments[0] }] })
+    );
+
+    let body = app
+        .gql(
+            &c.provider.token,
+            "query($id: ID!) { submission(id: $id) { records(first: 101) { totalCount } } }",
+            json!({ "id": c.submission }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert!(message(&body).contains("first must be between 0 and 100"));
+}
+
+/// Finding 8: a nested page of pages, or thirty copies of an aggregate, costs what it would
+/// read, and is refused before anything runs.
+async fn fan_out_and_repeated_aggregates_are_refused_before_they_run(app: TestApp) {
+    let admin = app.admin().await;
+    let fan_out = "{ partnerships(first: 100) { nodes { submissions(first: 100) { nodes {
+        records(first: 100) { nodes { value } } } } } } }";
+    let indicator = app.indicator_id(&admin, "CONFIDENCE").await;
+    let summaries: Vec<String> = (0..30)
+        .map(|n| {
+            format!(
+                "s{n}: outcomeSummary(input: {{ indicatorId: $i }}) {{ cells {{ participants }} }}"
+            )
+        })
+        .collect();
+    let aggregates = format!("query($i: ID!) {{ {} }}", summaries.join(" "));
+    for (query, case) in [(fan_out.to_owned(), "fan-out"), (aggregates, "aggregates")] {
+        let before = app.statements_executed();
+        let (status, body) = app
+            .gql_as(Some(&admin.token), &query, json!({ "i": indicator }))
+            .await;
+        assert_refused(status, &body, "(MAX_QUERY_COMPLEXITY)", case);
+        assert_eq!(
+            app.statements_executed() - before,
+            1,
+            "{case}: only the caller was read"
+        );
+    }
+    // A dashboard's handful of aggregates still fits in one request.
+    let few = format!(
+        "query($i: ID!) {{ {} }}",
+        (0..4)
+            .map(|n| format!(
+                "s{n}: outcomeSummary(input: {{ indicatorId: $i }}) {{ cells {{ participants }} }}"
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    app.gql_ok(&admin.token, &few, json!({ "i": indicator }))
+        .await;
+}
+
+const SMALL_RESPONSES: &[(&str, &str)] = &[("MAX_RESPONSE_BYTES", "2000")];
+
+/// Finding 8: an answer over the response budget is replaced by an error that says what to do.
+async fn an_answer_over_the_response_budget_is_refused_clearly(app: TestApp) {
+    let admin = app.admin().await;
+    app.gql_ok(&admin.token, "{ areas { code } }", json!({}))
+        .await;
+    let (status, body) = app
+        .gql_as(
+            Some(&admin.token),
+            "{ areas { code name } a: areas { code name } }",
+            json!({}),
+        )
+        .await;
+    assert_refused(status, &body, "(MAX_RESPONSE_BYTES)", "large answer");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(message(&body).contains("ask for smaller pages"), "{body:#}");
+}
+
+on_both_databases!(with super::SMALL_RESPONSES; an_answer_over_the_response_budget_is_refused_clearly);
+
 on_both_databases!(
     standard_introspection_has_its_own_budget,
+    every_list_that_grows_is_paged_with_a_total,
+    fan_out_and_repeated_aggregates_are_refused_before_they_run,
     bodies_that_are_not_one_request_are_told_what_is_wrong_in_our_words,
     a_client_that_names_no_media_type_gets_json,
     dates_are_bounded_and_every_date_printed_is_accepted,

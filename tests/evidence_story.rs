@@ -196,7 +196,7 @@ async fn a_spreadsheet_becomes_accepted_evidence(app: TestApp) {
     );
 
     let seen = app
-        .gql_ok(&commissioner.token, "query($id: ID!) { submission(id: $id) { comments { decision } records { id } stories { title } } }", json!({ "id": c.submission }))
+        .gql_ok(&commissioner.token, "query($id: ID!) { submission(id: $id) { comments { decision } records(first: 100) { totalCount nodes { id } } stories { nodes { title } } } }", json!({ "id": c.submission }))
         .await;
     let comments: Vec<&str> = seen["submission"]["comments"]
         .as_array()
@@ -206,11 +206,21 @@ async fn a_spreadsheet_becomes_accepted_evidence(app: TestApp) {
         .collect();
     assert_eq!(comments, ["REQUEST_CHANGES", "ACCEPT"]);
     assert_eq!(
-        seen["submission"]["records"].as_array().unwrap().len(),
+        seen["submission"]["records"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
         50,
         "rows only of the 25 who share"
     );
-    assert_eq!(seen["submission"]["stories"].as_array().unwrap().len(), 2);
+    assert_eq!(seen["submission"]["records"]["totalCount"], 50);
+    assert_eq!(
+        seen["submission"]["stories"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Accepted is final: no path changes it.
     let body = import(&app, provider, &c.submission, &fixed, false).await;

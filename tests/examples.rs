@@ -231,13 +231,15 @@ fn the_examples_folder_holds_only_named_examples_and_their_variables() {
 }
 
 const DEMO_OVERVIEW: &str = "{
-    partnerships(first: 100) { nodes { name status reviewOverdue
+    partnerships(first: 20) { nodes { name status reviewOverdue
         members { role }
         agreements { status }
         targets { state }
-        interventions { status category } } }
+        interventions(first: 10) { nodes { status category } } } }
     participants(first: 100) { totalCount nodes { sharingBasis lookedAfter } }
-    submissions(first: 100) { nodes { status comments { decision } stories { consentToShare } } }
+    submissions(first: 100) {
+        nodes { status comments { decision } stories(first: 10) { nodes { consentToShare } } }
+    }
     auditEvents(first: 1) { totalCount }
 }";
 

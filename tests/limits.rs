@@ -16,12 +16,12 @@ fn nested(levels: usize) -> String {
     let mut query = String::from("id");
     for level in (0..levels).rev() {
         query = if level % 2 == 0 {
-            format!("interventions {{ {query} }}")
+            format!("interventions(first: 2) {{ nodes {{ {query} }} }}")
         } else {
             format!("partnership {{ {query} }}")
         };
     }
-    format!("{{ partnerships {{ nodes {{ {query} }} }} }}")
+    format!("{{ partnerships(first: 2) {{ nodes {{ {query} }} }} }}")
 }
 
 async fn queries_deeper_than_the_limit_are_refused_before_they_run(app: TestApp) {

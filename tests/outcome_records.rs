@@ -28,7 +28,9 @@ const DELETE: &str = "mutation($input: DeleteOutcomeRecordInput!) {
 }";
 const RECORDS: &str = "query Evidence($id: ID!) {
     submission(id: $id) {
-        records { id enrolmentId value phase enrolment { id participant { reference } } }
+        records(first: 100) {
+            nodes { id enrolmentId value phase enrolment { id participant { reference } } }
+        }
     }
 }";
 const SUMMARY: &str = "query Summary($id: ID!) {
@@ -173,7 +175,7 @@ async fn a_batch_is_written_whole_and_audited_without_its_values(app: TestApp) {
     let data = app
         .gql_ok(&c.provider.token, RECORDS, json!({ "id": c.submission }))
         .await;
-    let read: Vec<&Value> = data["submission"]["records"]
+    let read: Vec<&Value> = data["submission"]["records"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -333,17 +335,26 @@ async fn records_already_stored_count_for_the_baseline_and_duplicate_rules(app: 
         "the good row was not written either"
     );
 
-    // One baseline per young person and indicator, whichever submission holds it.
+    // One baseline per young person and indicator, and one record per phase and day, whichever
+    // submission holds it: the same BAD_USER_INPUT on the row as within one submission.
     let spring = app.submission(&c.provider, &c.intervention).await;
     let body = add(
         &app,
         &c.provider,
         &spring,
-        vec![record(e0, confidence, 5.0, "2026-09-03", "BASELINE")],
+        vec![
+            record(e0, confidence, 5.0, "2026-09-03", "BASELINE"),
+            record(e1, confidence, 7.0, "2026-10-01", "INTERIM"),
+        ],
     )
     .await;
-    assert_eq!(failing_rows(&body), rows(&[(0, "records[0].phase")]));
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(
+        failing_rows(&body),
+        rows(&[(0, "records[0].phase"), (1, "records[1].observedOn")])
+    );
     assert!(row_message(&body, "records[0].phase").contains("in another submission"));
+    assert!(row_message(&body, "records[1].observedOn").contains("in another submission"));
 }
 
 async fn a_thousand_rows_with_one_bad_row_write_nothing(app: TestApp) {
@@ -670,11 +681,11 @@ async fn enrolment_a2(app: &TestApp, world: &World) -> String {
     let data = app
         .gql_ok(
             &world.provider_a.token,
-            "query($id: ID!) { intervention(id: $id) { enrolments { id participant { reference } } } }",
+            "query($id: ID!) { intervention(id: $id) { enrolments { nodes { id participant { reference } } } } }",
             json!({ "id": world.ia }),
         )
         .await;
-    data["intervention"]["enrolments"]
+    data["intervention"]["enrolments"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -686,7 +697,7 @@ async fn enrolment_a2(app: &TestApp, world: &World) -> String {
 }
 
 fn references_in(data: &Value) -> Vec<String> {
-    data["submission"]["records"]
+    data["submission"]["records"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -774,7 +785,7 @@ async fn rows_reach_only_those_the_sharing_rules_allow_and_reads_are_logged(app:
         let data = app.gql_ok(&user.token, RECORDS, id.clone()).await;
         assert_eq!(
             data["submission"]["records"],
-            json!([]),
+            json!({ "nodes": [] }),
             "accepted evidence is readable, its children's rows are not"
         );
     }
@@ -1098,8 +1109,8 @@ async fn records_and_summaries_cost_the_same_for_more_submissions(app: TestApp) 
     let c = app.caseload(&["PUBLIC_TASK", "PUBLIC_TASK"]).await;
     let admin = app.admin().await;
     let confidence = c.indicator("CONFIDENCE");
-    let query = "{ submissions(first: 100) { nodes {
-        records { id indicator { code } enrolment { participant { reference } } }
+    let query = "{ submissions(first: 10) { nodes {
+        records(first: 20) { nodes { id indicator { code } enrolment { participant { reference } } } }
         summary { indicatorId records suppressed }
     } } }";
     let mut submissions = vec![c.submission.clone()];

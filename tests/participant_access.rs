@@ -11,11 +11,11 @@ use crate::{
 };
 
 const PARTICIPANT: &str =
-    "query Lookup($id: ID!) { participant(id: $id) { id reference enrolments { id } } }";
+    "query Lookup($id: ID!) { participant(id: $id) { id reference enrolments { nodes { id } } } }";
 const PARTICIPANTS: &str =
     "query Caseload { participants { totalCount nodes { reference } edges { node { id } } } }";
 const INTERVENTION_ENROLMENTS: &str = "query($id: ID!) {
-    intervention(id: $id) { enrolments { id participant { reference } } }
+    intervention(id: $id) { enrolments { nodes { id participant { reference } } } }
 }";
 
 fn references(data: &Value) -> Vec<String> {
@@ -48,7 +48,7 @@ async fn a_provider_never_reads_another_providers_children_by_any_path(app: Test
         .gql_ok(a, INTERVENTION_ENROLMENTS, json!({ "id": world.ib }))
         .await;
     assert_eq!(
-        data["intervention"]["enrolments"],
+        data["intervention"]["enrolments"]["nodes"],
         json!([]),
         "nested through another provider's intervention"
     );
@@ -75,7 +75,10 @@ async fn a_provider_never_reads_another_providers_children_by_any_path(app: Test
         .gql_ok(a, INTERVENTION_ENROLMENTS, json!({ "id": world.ia }))
         .await;
     assert_eq!(
-        data["intervention"]["enrolments"].as_array().unwrap().len(),
+        data["intervention"]["enrolments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
         2,
         "its own, nested"
     );
@@ -97,7 +100,7 @@ async fn commissioners_read_only_records_whose_sharing_decision_allows_it(app: T
         .gql_ok(c, INTERVENTION_ENROLMENTS, json!({ "id": world.ia }))
         .await;
     assert_eq!(
-        data["intervention"]["enrolments"],
+        data["intervention"]["enrolments"]["nodes"],
         json!([{ "id": world.enrolment_a1, "participant": { "reference": "CR-001" } }])
     );
 
@@ -134,7 +137,7 @@ async fn viewers_and_outsiders_read_no_participant_rows(app: TestApp) {
         )
         .await;
     assert_eq!(
-        data["intervention"]["enrolments"],
+        data["intervention"]["enrolments"]["nodes"],
         json!([]),
         "a viewer sees the service, not the children"
     );

@@ -394,7 +394,7 @@ fn rows() -> Vec<Row> {
         },
         Row {
             operation: "submission",
-            document: "query($id: ID!) { submission(id: $id) { status stories { id } comments { id } } }",
+            document: "query($id: ID!) { submission(id: $id) { status stories { nodes { id } } comments { id } } }",
             variables: |w, _| json!({ "id": w.accepted_submission }),
             versioned: None,
             upload: None,

@@ -39,7 +39,7 @@ const PARTNERSHIP: &str = "query($id: ID!) { partnership(id: $id) {
     members { role responsibilities organisation { name } }
     agreements { status awaitingSignatureFrom { name } signatures { organisation { name } } }
     targets { state aggregation indicator { code } }
-    interventions { status indicators { code } enrolments { participant { lookedAfter } } }
+    interventions { nodes { status indicators { code } enrolments { nodes { participant { lookedAfter } } } } }
 } }";
 
 async fn user_of(app: &TestApp, member: &Member) -> TestUser {
@@ -176,11 +176,14 @@ fn assert_partnership_works(
         partnership["targets"],
         json!([{ "state": "AGREED", "aggregation": aggregation, "indicator": { "code": target_code } }])
     );
-    let intervention = &partnership["interventions"][0];
+    let intervention = &partnership["interventions"]["nodes"][0];
     assert_eq!(intervention["status"], "ACTIVE");
     assert_eq!(intervention["indicators"].as_array().unwrap().len(), 2);
     assert_eq!(
-        intervention["enrolments"].as_array().unwrap().len(),
+        intervention["enrolments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
         3,
         "the commissioner sees the shared records"
     );
@@ -255,7 +258,7 @@ async fn looked_after_young_people_reach_positive_destinations(app: TestApp) {
         ("POSITIVE_DESTINATION", "PERCENT_ACHIEVED"),
     );
     assert!(
-        partnership["interventions"][0]["enrolments"]
+        partnership["interventions"]["nodes"][0]["enrolments"]["nodes"]
             .as_array()
             .unwrap()
             .iter()

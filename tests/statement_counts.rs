@@ -16,25 +16,31 @@ use crate::{
 /// arrive within its batching delay, so the count would then vary by a statement with timing
 /// (never with rows). Splitting the paths keeps each count exact.
 const NESTED: [&str; 4] = [
-    "{ partnerships(first: 100) { totalCount nodes {
+    "{ partnerships(first: 25) { totalCount nodes {
         id myRole reviewOverdue
         members { role organisation { name area { name } } }
         agreements { status signatures { signedBy { displayName } } }
         targets { state indicator { code } }
-        interventions { name indicators { code } enrolments { id participant { reference } } }
+        interventions(first: 2) { nodes {
+            name indicators { code } enrolments(first: 2) { nodes { id participant { reference } } }
+        } }
     } } }",
-    "{ partnerships(first: 100) { totalCount nodes {
+    "{ partnerships(first: 25) { totalCount nodes {
         area { name }
-        interventions { provider { name } partnership { id } enrolments { intervention { id } } }
+        interventions(first: 2) { nodes {
+            provider { name } partnership { id } enrolments(first: 2) { nodes { intervention { id } } }
+        } }
     } } }",
-    "{ partnerships(first: 100) { totalCount nodes {
+    "{ partnerships(first: 25) { totalCount nodes {
         agreements { awaitingSignatureFrom { name } }
         targets { partnership { id } }
     } } }",
-    "{ partnerships(first: 100) { totalCount nodes {
+    "{ partnerships(first: 25) { totalCount nodes {
         targets { progress(asOf: \"2026-12-18\") { status actual participants } }
-        submissions { summary { participants } }
-        interventions { enrolments { journey { indicator { code } latest } } }
+        submissions(first: 2) { nodes { summary { participants } } }
+        interventions(first: 2) { nodes {
+            enrolments(first: 2) { nodes { journey { indicator { code } latest } } }
+        } }
     } } }",
 ];
 
@@ -174,9 +180,11 @@ async fn nested_reads_cost_the_same_for_5_and_25_partnerships(app: TestApp) {
         small, large,
         "statements for [admin, commissioner, provider] grew with the data"
     );
+    // A relation costs one statement, a connection two (its page and its total): about twenty
+    // for the widest request, where one per row would be hundreds.
     assert!(
-        large.iter().flatten().all(|&count| count < 20),
-        "one statement per relation, not per row: {large:?}"
+        large.iter().flatten().all(|&count| count <= 24),
+        "a statement or two per relation, not per row: {large:?}"
     );
 }
 

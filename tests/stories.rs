@@ -23,7 +23,7 @@ const DELETE: &str = "mutation($input: DeleteStoryInput!) {
     deleteStory(input: $input) { story { id title } }
 }";
 const STORIES: &str =
-    "query($id: ID!) { submission(id: $id) { stories { id title enrolmentId } } }";
+    "query($id: ID!) { submission(id: $id) { stories { nodes { id title enrolmentId } } } }";
 
 const BODY: &str = "I was scared of maths. Now I go with my friends and I put my hand up.";
 
@@ -43,7 +43,7 @@ async fn stories_of(app: &TestApp, user: &TestUser, submission: &str) -> Vec<Str
     let data = app
         .gql_ok(&user.token, STORIES, json!({ "id": submission }))
         .await;
-    data["submission"]["stories"]
+    data["submission"]["stories"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -56,11 +56,11 @@ async fn enrolment_of_a2(app: &TestApp, w: &World) -> String {
     let data = app
         .gql_ok(
             &w.provider_a.token,
-            "query($id: ID!) { intervention(id: $id) { enrolments { id participantId } } }",
+            "query($id: ID!) { intervention(id: $id) { enrolments { nodes { id participantId } } } }",
             json!({ "id": w.ia }),
         )
         .await;
-    data["intervention"]["enrolments"]
+    data["intervention"]["enrolments"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -163,10 +163,10 @@ async fn bad_story_input_names_the_field_and_writes_nothing(app: TestApp) {
     let b_enrolment = app
         .gql_ok(
             &w.provider_b.token,
-            "query($id: ID!) { intervention(id: $id) { enrolments { id } } }",
+            "query($id: ID!) { intervention(id: $id) { enrolments { nodes { id } } } }",
             json!({ "id": w.ib }),
         )
-        .await["intervention"]["enrolments"][0]["id"]
+        .await["intervention"]["enrolments"]["nodes"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -226,12 +226,12 @@ async fn bad_story_input_names_the_field_and_writes_nothing(app: TestApp) {
     let data = app
         .gql_ok(
             &provider.token,
-            "query($id: ID!) { submission(id: $id) { stories { title version } } }",
+            "query($id: ID!) { submission(id: $id) { stories { nodes { title version } } } }",
             json!({ "id": submission }),
         )
         .await;
     assert_eq!(
-        data["submission"]["stories"],
+        data["submission"]["stories"]["nodes"],
         json!([{ "title": "Back in class", "version": 1 }]),
         "nothing changed"
     );
@@ -303,13 +303,13 @@ async fn accepted_evidence_never_changes(app: TestApp) {
     let data = app
         .gql_ok(
             &provider.token,
-            "query($id: ID!) { submission(id: $id) { status stories { title version } } }",
+            "query($id: ID!) { submission(id: $id) { status stories { nodes { title version } } } }",
             json!({ "id": submission }),
         )
         .await;
     assert_eq!(
         data["submission"],
-        json!({ "status": "ACCEPTED", "stories": [{ "title": "Back in class", "version": 1 }] })
+        json!({ "status": "ACCEPTED", "stories": { "nodes": [{ "title": "Back in class", "version": 1 }] } })
     );
 }
 

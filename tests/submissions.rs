@@ -583,29 +583,35 @@ async fn the_review_queue_lists_what_awaits_review_oldest_first(app: TestApp) {
 
     // The same rows hang off the partnership and the intervention.
     let nested = "query($p: ID!, $i: ID!) {
-        partnership(id: $p) { submissions(status: SUBMITTED) { id } all: submissions { id } }
-        intervention(id: $i) { submissions { id status } }
+        partnership(id: $p) {
+            submissions(status: SUBMITTED) { nodes { id } }
+            all: submissions { nodes { id } }
+        }
+        intervention(id: $i) { submissions { nodes { id status } } }
     }";
     let vars = json!({ "p": p1, "i": ia });
     let data = app.gql_ok(&council.token, nested, vars.clone()).await;
     assert_eq!(
-        listed(&data["partnership"]["submissions"]),
+        listed(&data["partnership"]["submissions"]["nodes"]),
         [&a_first, &b_p1]
     );
     assert_eq!(
-        listed(&data["partnership"]["all"]),
+        listed(&data["partnership"]["all"]["nodes"]),
         [&a_first, &b_p1, &a_accepted]
     );
     assert_eq!(
-        listed(&data["intervention"]["submissions"]),
+        listed(&data["intervention"]["submissions"]["nodes"]),
         [&a_first, &a_accepted]
     );
     let data = app.gql_ok(&viewer.token, nested, vars.clone()).await;
-    assert_eq!(listed(&data["partnership"]["all"]), [&a_accepted]);
-    assert_eq!(listed(&data["intervention"]["submissions"]), [&a_accepted]);
+    assert_eq!(listed(&data["partnership"]["all"]["nodes"]), [&a_accepted]);
+    assert_eq!(
+        listed(&data["intervention"]["submissions"]["nodes"]),
+        [&a_accepted]
+    );
     let data = app.gql_ok(&provider_b.token, nested, vars).await;
     assert_eq!(
-        listed(&data["partnership"]["all"]),
+        listed(&data["partnership"]["all"]["nodes"]),
         [&b_p1, &a_accepted],
         "provider B: its own and A's accepted one"
     );

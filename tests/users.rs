@@ -144,10 +144,10 @@ on_both_databases!(
 /// Partners see who signed or reviewed something, but not other organisations' e-mail addresses.
 async fn e_mail_addresses_stay_within_the_organisation(app: TestApp) {
     let world = crate::support::world::World::build(&app).await;
-    let signers = "query($id: ID!) { partnership(id: $id) { submissions(status: ACCEPTED) { submittedBy { displayName email organisation { name } } } } }";
+    let signers = "query($id: ID!) { partnership(id: $id) { submissions(status: ACCEPTED) { nodes { submittedBy { displayName email organisation { name } } } } } }";
     let id = json!({ "id": world.p1 });
     let viewer = app.gql_ok(&world.viewer.token, signers, id.clone()).await;
-    let submitter = &viewer["partnership"]["submissions"][0]["submittedBy"];
+    let submitter = &viewer["partnership"]["submissions"]["nodes"][0]["submittedBy"];
     assert!(submitter["displayName"].is_string());
     assert_eq!(
         submitter["email"],
@@ -155,7 +155,7 @@ async fn e_mail_addresses_stay_within_the_organisation(app: TestApp) {
         "another organisation's address"
     );
     let colleague = app.gql_ok(&world.provider_a.token, signers, id).await;
-    let own = &colleague["partnership"]["submissions"][0]["submittedBy"];
+    let own = &colleague["partnership"]["submissions"]["nodes"][0]["submittedBy"];
     assert!(
         own["email"]
             .as_str()

@@ -93,9 +93,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit trail, newest first: admins see every event; commissioners the events of the
     /// partnerships they commission.
-    #[graphql(
-        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -228,6 +228,17 @@ pub(crate) fn bad_input(message: String) -> ServerError {
     error
 }
 
+/// What an aggregate over a scope of young people costs the complexity limit
+/// (`MAX_QUERY_COMPLEXITY`, 5000 by default): a nationwide summary reads hundreds of thousands of
+/// rows, as much work as thousands of plain fields. A dashboard's eight aggregates fit in one
+/// request; thirty aliased copies of one do not.
+pub const AGGREGATE_COST: usize = 500;
+
+/// What an aggregate of one parent's young people costs (`Target.progress`,
+/// `EvaluationSubmission.summary`, `Enrolment.journey`): computed with its siblings' in one
+/// statement, so it is cheap alone but adds up per row of the page it sits in.
+pub const BATCHED_AGGREGATE_COST: usize = 20;
+
 /// The most levels an introspection query (`__schema`, `__type`) may nest: its own budget, since
 /// the standard introspection queries walk type references seven `ofType` levels deep (13 levels
 /// for the query of graphql-js 15) while describing a schema that is not deep at all, and the

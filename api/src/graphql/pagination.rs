@@ -13,8 +13,8 @@ use async_graphql::{
 use std::{collections::HashMap, hash::Hash};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoSimpleExpr, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Iden, Query},
 };
 use uuid::Uuid;
@@ -157,45 +157,54 @@ impl<M> ChildPage<M> {
 
 /// One page of children for each of many parents, in two statements whatever the number of
 /// parents (a grouped count, and a `ROW_NUMBER()` window per parent). `select` is already
-/// filtered by the caller's rules; pages run newest first, like [`fetch_page`] with
-/// [`Order::NewestFirst`]. Parents without children are absent (an empty page).
-pub async fn fetch_pages_by_parent<E, K>(
+/// filtered by the caller's rules and may join: `parent` is the column that groups the children,
+/// of the children's table or of a joined one. Rows decode as `M` (the entity's model, or a
+/// model with columns the select added). Parents without children are absent (an empty page).
+pub async fn fetch_pages_by_parent<E, M, K>(
     db: &impl ConnectionTrait,
     select: Select<E>,
-    (parent_column, id_column): (E::Column, E::Column),
+    (parent, id): (impl IntoSimpleExpr, E::Column),
     parents: &[K],
     request: PageRequest,
-    parent_of: impl Fn(&E::Model) -> K,
-) -> Result<HashMap<K, ChildPage<E::Model>>, sea_orm::DbErr>
+    order: Order,
+) -> Result<HashMap<K, ChildPage<M>>, sea_orm::DbErr>
 where
     E: EntityTrait,
+    M: FromQueryResult,
     K: Into<sea_orm::Value> + sea_orm::TryGetable + Clone + Eq + Hash,
 {
-    let select = select.filter(parent_column.is_in(parents.iter().cloned()));
+    let parent = parent.into_simple_expr();
+    let select = select.filter(parent.clone().is_in(parents.iter().cloned()));
     let totals: Vec<(K, i64)> = select
         .clone()
         .select_only()
-        .column(parent_column)
-        .expr(Func::count(Expr::col(id_column)))
-        .group_by(parent_column)
+        .expr(parent.clone())
+        .expr(Func::count(id.into_simple_expr()))
+        .group_by(parent.clone())
         .into_tuple()
         .all(db)
         .await?;
 
-    // Column names are the entity's own identifiers, never input.
-    let position = format!(
-        r#"ROW_NUMBER() OVER (PARTITION BY "{}" ORDER BY "{}" DESC)"#,
-        Iden::to_string(&parent_column),
-        Iden::to_string(&id_column)
-    );
-    let mut matching = select.into_query();
+    let mut matching = select.expr_as(parent, PAGE_PARENT);
     if let Some(after) = request.after {
-        matching.and_where(Expr::col(id_column).lt(after));
+        matching = matching.filter(match order {
+            Order::OldestFirst => id.gt(after),
+            Order::NewestFirst => id.lt(after),
+        });
     }
+    // Names are the entity's own identifiers and this module's, never input.
+    let position = format!(
+        r#"ROW_NUMBER() OVER (PARTITION BY "{PAGE_PARENT}" ORDER BY "{}" {})"#,
+        Iden::to_string(&id),
+        match order {
+            Order::OldestFirst => "ASC",
+            Order::NewestFirst => "DESC",
+        }
+    );
     let ranked = Query::select()
         .column(Asterisk)
         .expr_as(Expr::cust(position), Alias::new("page_position"))
-        .from_subquery(matching, Alias::new("matching"))
+        .from_subquery(matching.into_query(), Alias::new("matching"))
         .to_owned();
     let page_rows = Query::select()
         .column(Asterisk)
@@ -204,10 +213,12 @@ where
         .order_by(Alias::new("page_position"), sea_orm::sea_query::Order::Asc)
         .to_owned();
     let backend = db.get_database_backend();
-    let mut rows: HashMap<K, Vec<E::Model>> = HashMap::new();
+    let mut rows: HashMap<K, Vec<M>> = HashMap::new();
     for row in db.query_all_raw(backend.build(&page_rows)).await? {
-        let model = E::Model::from_query_result(&row, "")?;
-        rows.entry(parent_of(&model)).or_default().push(model);
+        let parent: K = row.try_get("", PAGE_PARENT)?;
+        rows.entry(parent)
+            .or_default()
+            .push(M::from_query_result(&row, "")?);
     }
 
     Ok(totals
@@ -224,4 +235,18 @@ where
             (parent, page)
         })
         .collect())
+}
+
+/// The column a paged child row carries its parent's key in.
+const PAGE_PARENT: &str = "page_parent";
+
+/// What a connection costs the complexity limit: every row it may return costs what its
+/// selected fields cost, so a page of 100 rows each with a nested page of 100 is refused.
+pub fn page_cost(first: Option<i32>, per_row: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE_SIZE, |first| {
+        Ord::min(u64::try_from(first).unwrap_or(0), MAX_PAGE_SIZE)
+    });
+    usize::try_from(rows)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(per_row)
 }

@@ -185,7 +185,7 @@ impl fmt::Debug for TokenKeys {
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// `MAX_QUERY_DEPTH` (default 12, at least 1): deep enough for partnership → interventions →
-    /// submissions → records → indicator with their connection wrappers (9 levels), shallow
+    /// submissions → records → indicator with their connection wrappers (10 levels), shallow
     /// enough to stop a query that walks the cycles of the graph (partnership → intervention →
     /// partnership → …).
     pub max_depth: usize,

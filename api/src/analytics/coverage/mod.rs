@@ -83,6 +83,7 @@ pub struct CoverageQuery;
 #[Object]
 impl CoverageQuery {
     /// Services and young people per council area, across all partnerships (§6.6), by area name.
+    #[graphql(complexity = "crate::graphql::limits::AGGREGATE_COST + child_complexity")]
     async fn service_coverage(
         &self,
         ctx: &Context<'_>,

@@ -37,15 +37,15 @@ impl IndicatorJourney {
     /// Every value after the baseline, in date order.
     async fn values(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OutcomeRecord>> {
         let request = request(ctx)?;
-        Ok(OutcomeRecord::reveal_all(
-            request,
-            self.0
-                .later
-                .iter()
-                .map(|record| (record.clone(), self.0.participant_id))
-                .collect(),
-            "IndicatorJourney.values",
-        ))
+        Ok(self
+            .0
+            .later
+            .iter()
+            .map(|record| {
+                let row = (record.clone(), self.0.participant_id);
+                OutcomeRecord::reveal(request, row, "IndicatorJourney.values")
+            })
+            .collect())
     }
     /// The most recent value after the baseline.
     async fn latest(&self) -> Option<f64> {

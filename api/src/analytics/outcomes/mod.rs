@@ -397,6 +397,7 @@ impl OutcomeQuery {
     /// Outcomes for one indicator over a scope of young people (DESIGN §6.2), grouped by up to
     /// two dimensions, computed by the database. Small groups are suppressed (§6.4) except for
     /// admins and a provider looking only at its own young people.
+    #[graphql(complexity = "crate::graphql::limits::AGGREGATE_COST + child_complexity")]
     async fn outcome_summary(
         &self,
         ctx: &Context<'_>,
@@ -423,6 +424,7 @@ impl OutcomeQuery {
 
     /// Outcomes for one indicator over time (§6.2): per MONTH, QUARTER or YEAR of the day values
     /// were observed, and per phase, the young people measured and their mean value.
+    #[graphql(complexity = "crate::graphql::limits::AGGREGATE_COST + child_complexity")]
     async fn outcome_trend(
         &self,
         ctx: &Context<'_>,

@@ -141,6 +141,7 @@ pub struct ProgressQuery;
 #[Object]
 impl ProgressQuery {
     /// Progress against every target of a partnership (§6.3), as of `asOf` (default today).
+    #[graphql(complexity = "crate::graphql::limits::AGGREGATE_COST + child_complexity")]
     async fn target_progress(
         &self,
         ctx: &Context<'_>,

@@ -4,7 +4,7 @@
 //!
 //! This is the GraphQL face: types, inputs and thin resolvers; the rules are in [`service`].
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 use entity::{
     enrolment,
@@ -14,24 +14,48 @@ use entity::{
 use crate::{
     audit::ReadBy,
     delivery::{interventions::Intervention, participants::Participant},
-    graphql::{RequestContext, db_and_actor, parse_id, request, scalars::Date},
+    graphql::{
+        RequestContext, db_and_actor,
+        loaders::{ChildPagesLoader, Loaders},
+        pagination::{Page, PageRequest},
+        parse_id, request,
+        scalars::Date,
+    },
 };
+use uuid::Uuid;
 
 pub mod service;
+
+/// Which of the request's loaders holds a parent's enrolments.
+pub type EnrolmentsOf = fn(&Loaders) -> &DataLoader<ChildPagesLoader<enrolment::Entity>>;
 
 /// A participant's place on an intervention.
 pub struct Enrolment(enrolment::Model);
 
 impl Enrolment {
-    /// Wraps rows the caller is about to read from field `read_by`, noting the reads for the
+    /// Wraps a row the caller is about to read from field `read_by`, noting the read for the
     /// access log.
-    pub fn reveal_all(
-        request: &RequestContext,
-        models: Vec<enrolment::Model>,
+    pub fn reveal(request: &RequestContext, model: enrolment::Model, read_by: ReadBy) -> Self {
+        request.note_participant_reads([model.participant_id], read_by);
+        Enrolment(model)
+    }
+
+    /// A page of `parent`'s enrolments through the loader `of` picks, read from field `read_by`
+    /// (`Intervention.enrolments`, `Participant.enrolments`).
+    pub async fn page_of(
+        ctx: &Context<'_>,
+        of: EnrolmentsOf,
+        parent: Uuid,
+        page: PageRequest,
         read_by: ReadBy,
-    ) -> Vec<Self> {
-        request.note_participant_reads(models.iter().map(|model| model.participant_id), read_by);
-        models.into_iter().map(Enrolment).collect()
+    ) -> async_graphql::Result<Page<Self>> {
+        let request = request(ctx)?;
+        let loaded = of(&request.loaders).load_one((parent, page, ())).await?;
+        Ok(loaded.unwrap_or_default().into_connection(
+            page,
+            |row| row.id,
+            |row| Self::reveal(request, row, read_by),
+        ))
     }
 }
 
@@ -80,6 +104,7 @@ impl Enrolment {
     }
     /// The young person's outcomes on this intervention, indicator by indicator (DESIGN §6.5):
     /// the records the caller may read.
+    #[graphql(complexity = "crate::graphql::limits::BATCHED_AGGREGATE_COST + child_complexity")]
     async fn journey(
         &self,
         ctx: &Context<'_>,

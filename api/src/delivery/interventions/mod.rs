@@ -13,9 +13,15 @@ use entity::{
 use uuid::Uuid;
 
 use crate::{
-    delivery::enrolments::Enrolment,
+    delivery::enrolments::{Enrolment, EnrolmentsOf},
     directory::{areas::Area, indicators::Indicator, organisations::Organisation},
-    graphql::{db_and_actor, parse_id, request, scalars::Date},
+    evidence::submissions::EvaluationSubmission,
+    graphql::{
+        db_and_actor,
+        pagination::{Page, PageRequest},
+        parse_id, request,
+        scalars::Date,
+    },
     partnership::partnerships::Partnership,
     platform::error::{ApiError, ApiResult},
 };
@@ -105,36 +111,35 @@ impl Intervention {
     }
     /// Enrolments the caller may see: all for the delivering provider; for commissioners only
     /// those of young people whose information-sharing decision allows it.
-    async fn enrolments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Enrolment>> {
-        let request = request(ctx)?;
-        let loaded = request
-            .loaders
-            .intervention_enrolments
-            .load_one(self.0.id)
-            .await?;
-        Ok(Enrolment::reveal_all(
-            request,
-            loaded.unwrap_or_default(),
-            "Intervention.enrolments",
-        ))
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    async fn enrolments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Enrolment>> {
+        let page = PageRequest::parse(first, after)?;
+        let of: EnrolmentsOf = |loaders| &loaders.intervention_enrolments;
+        Enrolment::page_of(ctx, of, self.0.id, page, "Intervention.enrolments").await
     }
     /// Its evaluation submissions the caller may see, oldest first; filter by status.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn submissions(
         &self,
         ctx: &Context<'_>,
         status: Option<entity::enums::SubmissionStatus>,
-    ) -> async_graphql::Result<Vec<crate::evidence::submissions::EvaluationSubmission>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<EvaluationSubmission>> {
+        let page = PageRequest::parse(first, after)?;
         let loaded = request(ctx)?
             .loaders
             .intervention_submissions
-            .load_one(self.0.id)
+            .load_one((self.0.id, page, status))
             .await?;
         Ok(loaded
             .unwrap_or_default()
-            .into_iter()
-            .filter(|row| status.is_none_or(|status| row.status == status))
-            .map(crate::evidence::submissions::EvaluationSubmission)
-            .collect())
+            .into_connection(page, |row| row.id, EvaluationSubmission))
     }
     async fn version(&self) -> i32 {
         self.0.version

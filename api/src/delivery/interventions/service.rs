@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    EntityTrait, QueryFilter, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -59,6 +59,25 @@ pub struct InterventionChanges {
     pub capacity: Option<Option<i32>>,
     pub status: Option<InterventionStatus>,
     pub indicator_ids: Option<Vec<Uuid>>,
+}
+
+/// What `Partnership.interventions` may be narrowed to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct InterventionFilter {
+    pub status: Option<InterventionStatus>,
+    pub provider_id: Option<Uuid>,
+}
+
+/// The interventions `filter` selects: the children of `Partnership.interventions`.
+pub fn filtered(filter: &InterventionFilter) -> Select<intervention::Entity> {
+    let mut select = intervention::Entity::find();
+    if let Some(status) = filter.status {
+        select = select.filter(intervention::Column::Status.eq(status));
+    }
+    if let Some(provider_id) = filter.provider_id {
+        select = select.filter(intervention::Column::ProviderId.eq(provider_id));
+    }
+    select
 }
 
 /// The intervention, if the actor can see it; NOT_FOUND otherwise.

@@ -19,7 +19,7 @@ use entity::{
 use crate::{
     access::policy,
     audit::ReadBy,
-    delivery::enrolments::Enrolment,
+    delivery::enrolments::{Enrolment, EnrolmentsOf},
     directory::{areas::Area, organisations::Organisation, users::User},
     graphql::{
         RequestContext, clock, db_and_actor,
@@ -121,25 +121,21 @@ impl Participant {
     async fn sharing_recorded_by_id(&self) -> ID {
         self.0.sharing_recorded_by.into()
     }
-    /// Enrolments the caller may see.
-    async fn enrolments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Enrolment>> {
-        let request = request(ctx)?;
-        let loaded = request
-            .loaders
-            .participant_enrolments
-            .load_one(self.0.id)
-            .await?;
-        Ok(Enrolment::reveal_all(
-            request,
-            loaded.unwrap_or_default(),
-            "Participant.enrolments",
-        ))
+    /// The young person's enrolments the caller may see, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    async fn enrolments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Enrolment>> {
+        let page = PageRequest::parse(first, after)?;
+        let of: EnrolmentsOf = |loaders| &loaders.participant_enrolments;
+        Enrolment::page_of(ctx, of, self.0.id, page, "Participant.enrolments").await
     }
     /// Who outside the provider has read this record, newest first, so the provider can
     /// answer the young person or family. Only the owning provider (and admins) may read it.
-    #[graphql(
-        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn access_log(
         &self,
         ctx: &Context<'_>,
@@ -152,7 +148,7 @@ impl Participant {
         let loaded = request
             .loaders
             .access_logs
-            .load_one((self.0.id.to_string(), page))
+            .load_one((self.0.id.to_string(), page, ()))
             .await?;
         Ok(loaded
             .unwrap_or_default()
@@ -287,9 +283,7 @@ impl ParticipantQuery {
 
     /// The participants the caller may see, oldest first: a provider its own; a commissioner
     /// those enrolled in its partnerships whose sharing decision allows it.
-    #[graphql(
-        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn participants(
         &self,
         ctx: &Context<'_>,

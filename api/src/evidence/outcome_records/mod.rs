@@ -19,13 +19,18 @@ use uuid::Uuid;
 
 use self::service::{
     BatchNames, Draft, NewOutcomeRecords, OutcomeRecordChanges, OutcomeRecordDeletion, Part,
-    RowNames,
+    RowNames, WithParticipant,
 };
 use crate::{
     audit::ReadBy,
     delivery::enrolments::Enrolment,
     directory::indicators::Indicator,
-    graphql::{RequestContext, db_and_actor, limits, parse_id, request, scalars::Date},
+    graphql::{
+        RequestContext, db_and_actor, limits,
+        pagination::{Page, PageRequest},
+        parse_id, request,
+        scalars::Date,
+    },
     platform::error::{ApiError, RowError},
 };
 
@@ -33,20 +38,15 @@ use crate::{
 pub struct OutcomeRecord(outcome_record::Model);
 
 impl OutcomeRecord {
-    /// Wraps rows the caller is about to read (each with its participant's id), noting the
-    /// participants for the access log.
-    pub fn reveal_all(
+    /// Wraps a row the caller is about to read, with its participant's id, noting the
+    /// participant for the access log.
+    pub fn reveal(
         request: &RequestContext,
-        rows: Vec<(outcome_record::Model, Uuid)>,
+        (model, participant_id): (outcome_record::Model, Uuid),
         read_by: ReadBy,
-    ) -> Vec<Self> {
-        request.note_participant_reads(
-            rows.iter().map(|(_, participant_id)| *participant_id),
-            read_by,
-        );
-        rows.into_iter()
-            .map(|(model, _)| OutcomeRecord(model))
-            .collect()
+    ) -> Self {
+        request.note_participant_reads([participant_id], read_by);
+        OutcomeRecord(model)
     }
 
     /// A record the delivering provider has just written, or would write in a dry run: its own
@@ -76,9 +76,7 @@ impl OutcomeRecord {
             .enrolments
             .load_one(self.0.enrolment_id)
             .await?;
-        Ok(loaded.and_then(|model| {
-            Enrolment::reveal_all(request, vec![model], "OutcomeRecord.enrolment").pop()
-        }))
+        Ok(loaded.map(|model| Enrolment::reveal(request, model, "OutcomeRecord.enrolment")))
     }
     async fn indicator_id(&self) -> ID {
         self.0.indicator_id.into()
@@ -243,22 +241,29 @@ impl OutcomeRecordMutation {
     }
 }
 
-/// `EvaluationSubmission.records`: the submission's records the caller may read, in the order
-/// they were recorded, with the reads noted for the access log.
+/// `EvaluationSubmission.records`: a page of the submission's records the caller may read, in
+/// the order they were recorded, with the reads noted for the access log.
 pub async fn records_of(
     ctx: &Context<'_>,
     submission_id: Uuid,
-) -> async_graphql::Result<Vec<OutcomeRecord>> {
+    page: PageRequest,
+) -> async_graphql::Result<Page<OutcomeRecord>> {
     let request = request(ctx)?;
     let loaded = request
         .loaders
         .submission_records
-        .load_one(submission_id)
+        .load_one((submission_id, page, ()))
         .await?;
-    Ok(OutcomeRecord::reveal_all(
-        request,
-        loaded.unwrap_or_default(),
-        "EvaluationSubmission.records",
+    Ok(loaded.unwrap_or_default().into_connection(
+        page,
+        |WithParticipant(row, _)| row.id,
+        |WithParticipant(row, participant_id)| {
+            OutcomeRecord::reveal(
+                request,
+                (row, participant_id),
+                "EvaluationSubmission.records",
+            )
+        },
     ))
 }
 

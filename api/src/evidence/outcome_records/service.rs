@@ -22,8 +22,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, RelationTrait,
+    EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect,
+    QueryTrait, RelationTrait, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -466,42 +466,22 @@ pub async fn insert(
     Ok(())
 }
 
-/// Outcome records of submissions that the actor may read, keyed by submission id, in the order
-/// they were recorded, each with its participant's id for the access log.
-pub async fn records_by_submission(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    submission_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<(outcome_record::Model, Uuid)>>, DbErr> {
-    // The participant's id alone, not the whole enrolment: the nested read returns hundreds of
-    // records, and decoding an enrolment beside each was the server's largest cost.
-    let rows = outcome_record::Entity::find()
+/// Outcome records with their enrolment's participant id (for the access log), decoded as
+/// [`WithParticipant`]: the children of `EvaluationSubmission.records`. The participant's id
+/// alone, not the whole enrolment: the nested read returns hundreds of records, and decoding an
+/// enrolment beside each was the server's largest cost.
+pub fn with_participants() -> Select<outcome_record::Entity> {
+    outcome_record::Entity::find()
         .join(
             JoinType::InnerJoin,
             outcome_record::Relation::Enrolment.def(),
         )
         .column_as(enrolment::Column::ParticipantId, "participant_id")
-        .filter(outcome_record::Column::SubmissionId.is_in(submission_ids.iter().copied()))
-        .filter(policy::visible_records_of_submissions(
-            actor,
-            submission_ids,
-        ))
-        .order_by_asc(outcome_record::Column::Id)
-        .into_model::<WithParticipant>()
-        .all(conn)
-        .await?;
-    let mut grouped: HashMap<Uuid, Vec<(outcome_record::Model, Uuid)>> = HashMap::new();
-    for WithParticipant(record, participant_id) in rows {
-        grouped
-            .entry(record.submission_id)
-            .or_default()
-            .push((record, participant_id));
-    }
-    Ok(grouped)
 }
 
 /// A record and its enrolment's participant.
-struct WithParticipant(outcome_record::Model, Uuid);
+#[derive(Debug, Clone)]
+pub struct WithParticipant(pub outcome_record::Model, pub Uuid);
 
 impl FromQueryResult for WithParticipant {
     fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {

@@ -56,13 +56,22 @@ impl EvaluationSubmission {
     /// reads all; the partnership's commissioners all but those about a young person whose
     /// information-sharing decision is NONE and who did not agree to share the story; everyone
     /// else only the stories the young person agreed to share, once the submission is ACCEPTED.
-    async fn stories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Story>> {
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    async fn stories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Story>> {
+        let page = PageRequest::parse(first, after)?;
         let loaded = request(ctx)?
             .loaders
             .submission_stories
-            .load_one(self.0.id)
+            .load_one((self.0.id, page, ()))
             .await?;
-        Ok(loaded.unwrap_or_default().into_iter().map(Story).collect())
+        Ok(loaded
+            .unwrap_or_default()
+            .into_connection(page, |row| row.id, Story))
     }
     /// The review so far, oldest first: every comment and decision of the partnership's
     /// commissioners. Read by them and the delivering provider; empty for anyone else.
@@ -118,14 +127,19 @@ impl EvaluationSubmission {
     /// The outcome records the caller may read: all for the delivering provider and admins;
     /// for the partnership's commissioners only those of young people whose information-sharing
     /// decision allows it; none for anyone else (they read `summary`). Reads are logged.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn records(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::evidence::outcome_records::OutcomeRecord>> {
-        crate::evidence::outcome_records::records_of(ctx, self.0.id).await
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<crate::evidence::outcome_records::OutcomeRecord>> {
+        let page = PageRequest::parse(first, after)?;
+        crate::evidence::outcome_records::records_of(ctx, self.0.id, page).await
     }
     /// Per indicator, the records' counts and means (DESIGN §6.1), with small numbers withheld
     /// for everyone but admins and the delivering provider (§6.4).
+    #[graphql(complexity = "crate::graphql::limits::BATCHED_AGGREGATE_COST + child_complexity")]
     async fn summary(
         &self,
         ctx: &Context<'_>,
@@ -211,9 +225,7 @@ impl SubmissionQuery {
     /// a commissioner's review queue: `submissions(filter: {status: SUBMITTED})`. The
     /// delivering provider sees all of its own; the partnership's commissioners every one that
     /// is not a DRAFT; anyone else in the partnership only ACCEPTED ones.
-    #[graphql(
-        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn submissions(
         &self,
         ctx: &Context<'_>,

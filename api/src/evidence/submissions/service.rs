@@ -10,13 +10,12 @@
 //!
 //! Nothing here knows about GraphQL: commands carry parsed ids and dates.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, Utc};
 use entity::{enums::SubmissionStatus, evaluation_submission, intervention, outcome_record, story};
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+    RelationTrait, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -120,30 +119,24 @@ pub async fn find_visible(
     .await
 }
 
-/// Submissions of every intervention of partnerships, keyed by partnership id, oldest first,
-/// under the caller's row `filter`: one statement joining each submission to its intervention.
-pub async fn by_partnership(
-    db: &impl ConnectionTrait,
-    filter: Condition,
-    partnership_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<evaluation_submission::Model>>, DbErr> {
-    let rows = evaluation_submission::Entity::find()
-        .find_also_related(intervention::Entity)
-        .filter(filter)
-        .filter(intervention::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
-        .order_by_asc(evaluation_submission::Column::Id)
-        .all(db)
-        .await?;
-    let mut grouped: HashMap<Uuid, Vec<evaluation_submission::Model>> = HashMap::new();
-    for (submission, intervention) in rows {
-        if let Some(intervention) = intervention {
-            grouped
-                .entry(intervention.partnership_id)
-                .or_default()
-                .push(submission);
-        }
+/// The submissions with `status` (any when `None`): the children of `Intervention.submissions`.
+pub fn with_status(status: &Option<SubmissionStatus>) -> Select<evaluation_submission::Entity> {
+    let select = evaluation_submission::Entity::find();
+    match status {
+        Some(status) => select.filter(evaluation_submission::Column::Status.eq(*status)),
+        None => select,
     }
-    Ok(grouped)
+}
+
+/// [`with_status`] joined to each submission's intervention, whose `partnership_id` groups them:
+/// the children of `Partnership.submissions`.
+pub fn with_status_and_partnership(
+    status: &Option<SubmissionStatus>,
+) -> Select<evaluation_submission::Entity> {
+    with_status(status).join(
+        JoinType::InnerJoin,
+        evaluation_submission::Relation::Intervention.def(),
+    )
 }
 
 /// The actor delivers the intervention, as a provider member of its partnership.

@@ -8,17 +8,19 @@
 
 pub mod analytics;
 pub mod delivery;
-pub mod evidence;
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, hash::Hash, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    agreement, agreement_signature, area, enrolment, evaluation_submission, indicator,
+    agreement, agreement_signature, area, audit_event, enrolment, evaluation_submission, indicator,
     intervention, organisation, outcome_record, participant, partnership, partnership_member,
     review_comment, story, target, user,
 };
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, IntoSimpleExpr,
+    QueryFilter, QueryOrder, Select, TryGetable, sea_query::SimpleExpr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -26,6 +28,9 @@ use crate::{
         auth::Actor,
         policy::{self, PartnershipRole},
     },
+    delivery::{interventions::service as interventions, participants::service as participants},
+    evidence::{outcome_records::service as outcome_records, submissions::service as submissions},
+    graphql::pagination::{ChildPage, Order, PageRequest, fetch_pages_by_parent},
     platform::{
         db::{load_by_id, load_grouped},
         error::ApiError,
@@ -124,6 +129,105 @@ where
     }
 }
 
+/// The actor's row filter for the children of the parents read together.
+type RowFilter<K> = Box<dyn Fn(&[K]) -> Condition + Send + Sync>;
+
+/// One page of each parent's children under the actor's row filter: every one-to-many relation
+/// field that is a connection. The key holds the parent, the page and the field's own arguments
+/// (`A`, a status filter, say), since the page and the arguments change what `totalCount`
+/// counts; keys that share them are read together, in two statements for any number of parents.
+/// Rows decode as `M`: the entity's model, or the model with what the children's select adds.
+pub struct ChildPagesLoader<E: EntityTrait, A = (), M = <E as EntityTrait>::Model, K = Uuid> {
+    db: DatabaseConnection,
+    /// The children the field's arguments select, from the service that owns their SQL.
+    children: fn(&A) -> Select<E>,
+    visible: RowFilter<K>,
+    parent: SimpleExpr,
+    id: E::Column,
+    order: Order,
+    rows: PhantomData<fn() -> M>,
+}
+
+impl<E, A, M, K> ChildPagesLoader<E, A, M, K>
+where
+    E: EntityTrait,
+    A: Clone + Eq + Hash + Send + Sync + 'static,
+    M: FromQueryResult + Clone + Send + Sync + 'static,
+    K: Into<sea_orm::Value> + TryGetable + Clone + Eq + Hash + Send + Sync + 'static,
+{
+    pub fn new(
+        db: &DatabaseConnection,
+        children: fn(&A) -> Select<E>,
+        visible: impl Fn(&[K]) -> Condition + Send + Sync + 'static,
+        (parent, id): (impl IntoSimpleExpr, E::Column),
+        order: Order,
+    ) -> DataLoader<Self> {
+        let loader = Self {
+            db: db.clone(),
+            children,
+            visible: Box::new(visible),
+            parent: parent.into_simple_expr(),
+            id,
+            order,
+            rows: PhantomData,
+        };
+        DataLoader::new(loader, tokio::spawn)
+    }
+}
+
+impl<E, A, M, K> Loader<(K, PageRequest, A)> for ChildPagesLoader<E, A, M, K>
+where
+    E: EntityTrait,
+    A: Clone + Eq + Hash + Send + Sync + 'static,
+    M: FromQueryResult + Clone + Send + Sync + 'static,
+    K: Into<sea_orm::Value> + TryGetable + Clone + Eq + Hash + Send + Sync + 'static,
+{
+    type Value = ChildPage<M>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(K, PageRequest, A)],
+    ) -> Result<HashMap<(K, PageRequest, A), Self::Value>, LoadError> {
+        let mut parents_by_page: HashMap<(PageRequest, &A), Vec<K>> = HashMap::new();
+        for (parent, page, arguments) in keys {
+            parents_by_page
+                .entry((*page, arguments))
+                .or_default()
+                .push(parent.clone());
+        }
+        let mut loaded = HashMap::new();
+        for ((page, arguments), parents) in parents_by_page {
+            let select = (self.children)(arguments).filter((self.visible)(&parents));
+            let pages = fetch_pages_by_parent(
+                &self.db,
+                select,
+                (self.parent.clone(), self.id),
+                &parents,
+                page,
+                self.order,
+            )
+            .await
+            .map_err(load_error)?;
+            loaded.extend(
+                pages
+                    .into_iter()
+                    .map(|(parent, rows)| ((parent, page, arguments.clone()), rows)),
+            );
+        }
+        Ok(loaded)
+    }
+}
+
+/// The submissions of a parent, narrowed by status.
+type SubmissionPages =
+    ChildPagesLoader<evaluation_submission::Entity, Option<entity::enums::SubmissionStatus>>;
+
+/// A row filter that does not depend on which parents are read.
+fn visible_to_all<K>(filter: Condition) -> impl Fn(&[K]) -> Condition + Send + Sync + 'static {
+    move |_| filter.clone()
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub areas: DataLoader<AreaLoader>,
@@ -133,25 +237,28 @@ pub struct Loaders {
     pub users: DataLoader<ByIdLoader<user::Entity>>,
     pub interventions: DataLoader<ByIdLoader<intervention::Entity>>,
     pub intervention_indicators: DataLoader<delivery::InterventionIndicatorsLoader>,
-    pub partnership_interventions: DataLoader<ChildrenLoader<intervention::Entity>>,
-    pub intervention_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
+    pub partnership_interventions:
+        DataLoader<ChildPagesLoader<intervention::Entity, interventions::InterventionFilter>>,
+    pub intervention_enrolments: DataLoader<ChildPagesLoader<enrolment::Entity>>,
     pub participants: DataLoader<ByIdLoader<participant::Entity>>,
-    pub participant_enrolments: DataLoader<ChildrenLoader<enrolment::Entity>>,
+    pub participant_enrolments: DataLoader<ChildPagesLoader<enrolment::Entity>>,
     pub partnerships: DataLoader<ByIdLoader<partnership::Entity>>,
     pub agreements: DataLoader<ChildrenLoader<agreement::Entity>>,
     pub agreement_signatures: DataLoader<ChildrenLoader<agreement_signature::Entity>>,
     pub targets: DataLoader<ChildrenLoader<target::Entity>>,
     pub indicators: DataLoader<ByIdLoader<indicator::Entity>>,
-    pub intervention_submissions: DataLoader<ChildrenLoader<evaluation_submission::Entity>>,
-    pub partnership_submissions: DataLoader<evidence::PartnershipSubmissionsLoader>,
-    pub submission_stories: DataLoader<ChildrenLoader<story::Entity>>,
+    pub intervention_submissions: DataLoader<SubmissionPages>,
+    pub partnership_submissions: DataLoader<SubmissionPages>,
+    pub submission_stories: DataLoader<ChildPagesLoader<story::Entity>>,
     pub submission_comments: DataLoader<ChildrenLoader<review_comment::Entity>>,
-    pub submission_records: DataLoader<evidence::SubmissionRecordsLoader>,
+    pub submission_records:
+        DataLoader<ChildPagesLoader<outcome_record::Entity, (), outcome_records::WithParticipant>>,
     pub submission_summaries: DataLoader<analytics::SubmissionSummaryLoader>,
     pub enrolments: DataLoader<ByIdLoader<enrolment::Entity>>,
     pub enrolment_records: DataLoader<ChildrenLoader<outcome_record::Entity>>,
     pub target_counts: DataLoader<analytics::TargetCountsLoader>,
-    pub access_logs: DataLoader<delivery::AccessLogLoader>,
+    pub access_logs:
+        DataLoader<ChildPagesLoader<audit_event::Entity, (), audit_event::Model, String>>,
 }
 
 impl Loaders {
@@ -166,23 +273,26 @@ impl Loaders {
                 intervention::Column::Id,
                 |row| row.id,
             ),
-            partnership_interventions: ChildrenLoader::<intervention::Entity>::new(
+            partnership_interventions: ChildPagesLoader::new(
                 db,
-                policy::visible_interventions(actor),
-                intervention::Column::PartnershipId,
-                intervention::Column::Id,
-                |row| row.partnership_id,
+                interventions::filtered,
+                visible_to_all(policy::visible_interventions(actor)),
+                (
+                    intervention::Column::PartnershipId,
+                    intervention::Column::Id,
+                ),
+                Order::OldestFirst,
             ),
             intervention_indicators: DataLoader::new(
                 delivery::InterventionIndicatorsLoader(db.clone()),
                 tokio::spawn,
             ),
-            intervention_enrolments: ChildrenLoader::<enrolment::Entity>::new(
+            intervention_enrolments: ChildPagesLoader::new(
                 db,
-                policy::visible_enrolments(actor),
-                enrolment::Column::InterventionId,
-                enrolment::Column::Id,
-                |row| row.intervention_id,
+                |_: &()| enrolment::Entity::find(),
+                visible_to_all(policy::visible_enrolments(actor)),
+                (enrolment::Column::InterventionId, enrolment::Column::Id),
+                Order::OldestFirst,
             ),
             participants: ByIdLoader::<participant::Entity>::new(
                 db,
@@ -190,12 +300,12 @@ impl Loaders {
                 participant::Column::Id,
                 |row| row.id,
             ),
-            participant_enrolments: ChildrenLoader::<enrolment::Entity>::new(
+            participant_enrolments: ChildPagesLoader::new(
                 db,
-                policy::visible_enrolments(actor),
-                enrolment::Column::ParticipantId,
-                enrolment::Column::Id,
-                |row| row.participant_id,
+                |_: &()| enrolment::Entity::find(),
+                visible_to_all(policy::visible_enrolments(actor)),
+                (enrolment::Column::ParticipantId, enrolment::Column::Id),
+                Order::OldestFirst,
             ),
             partnerships: ByIdLoader::<partnership::Entity>::new(
                 db,
@@ -232,26 +342,32 @@ impl Loaders {
                 indicator::Column::Id,
                 |row| row.id,
             ),
-            intervention_submissions: ChildrenLoader::<evaluation_submission::Entity>::new(
+            intervention_submissions: ChildPagesLoader::new(
                 db,
-                policy::visible_submissions(actor),
-                evaluation_submission::Column::InterventionId,
-                evaluation_submission::Column::Id,
-                |row| row.intervention_id,
+                submissions::with_status,
+                visible_to_all(policy::visible_submissions(actor)),
+                (
+                    evaluation_submission::Column::InterventionId,
+                    evaluation_submission::Column::Id,
+                ),
+                Order::OldestFirst,
             ),
-            partnership_submissions: DataLoader::new(
-                evidence::PartnershipSubmissionsLoader {
-                    db: db.clone(),
-                    filter: policy::visible_submissions(actor),
-                },
-                tokio::spawn,
-            ),
-            submission_stories: ChildrenLoader::<story::Entity>::new(
+            partnership_submissions: ChildPagesLoader::new(
                 db,
-                policy::visible_stories(actor),
-                story::Column::SubmissionId,
-                story::Column::Id,
-                |row| row.submission_id,
+                submissions::with_status_and_partnership,
+                visible_to_all(policy::visible_submissions(actor)),
+                (
+                    intervention::Column::PartnershipId,
+                    evaluation_submission::Column::Id,
+                ),
+                Order::OldestFirst,
+            ),
+            submission_stories: ChildPagesLoader::new(
+                db,
+                |_: &()| story::Entity::find(),
+                visible_to_all(policy::visible_stories(actor)),
+                (story::Column::SubmissionId, story::Column::Id),
+                Order::OldestFirst,
             ),
             submission_comments: ChildrenLoader::<review_comment::Entity>::new(
                 db,
@@ -260,13 +376,22 @@ impl Loaders {
                 review_comment::Column::Id,
                 |row| row.submission_id,
             ),
-            submission_records: DataLoader::new(
-                evidence::SubmissionRecordsLoader {
-                    db: db.clone(),
-                    actor: Arc::new(actor.clone()),
-                },
-                tokio::spawn,
-            ),
+            submission_records: {
+                let actor = actor.clone();
+                ChildPagesLoader::new(
+                    db,
+                    |_: &()| outcome_records::with_participants(),
+                    // The check reads only these submissions, whatever else the caller sees.
+                    move |submission_ids: &[Uuid]| {
+                        policy::visible_records_of_submissions(&actor, submission_ids)
+                    },
+                    (
+                        outcome_record::Column::SubmissionId,
+                        outcome_record::Column::Id,
+                    ),
+                    Order::OldestFirst,
+                )
+            },
             submission_summaries: DataLoader::new(
                 analytics::SubmissionSummaryLoader {
                     db: db.clone(),
@@ -294,7 +419,14 @@ impl Loaders {
                 },
                 tokio::spawn,
             ),
-            access_logs: DataLoader::new(delivery::AccessLogLoader(db.clone()), tokio::spawn),
+            // Reached only after `policy::may_read_access_log`.
+            access_logs: ChildPagesLoader::new(
+                db,
+                |_: &()| participants::access_log(),
+                |_: &[String]| Condition::all(),
+                (audit_event::Column::EntityId, audit_event::Column::Id),
+                Order::NewestFirst,
+            ),
             areas: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisations: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
             members: DataLoader::new(MembersLoader(db.clone()), tokio::spawn),

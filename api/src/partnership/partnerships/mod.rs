@@ -15,8 +15,9 @@ use entity::{
 
 use crate::{
     access::policy,
-    delivery::interventions::Intervention,
+    delivery::interventions::{Intervention, service::InterventionFilter},
     directory::{areas::Area, organisations::Organisation},
+    evidence::submissions::EvaluationSubmission,
     graphql::{
         clock, db_and_actor,
         pagination::{Order, Page, PageRequest, fetch_page},
@@ -149,27 +150,30 @@ impl Partnership {
     }
     /// The services delivered in the partnership, in the order they were set up; filter by
     /// status or provider.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn interventions(
         &self,
         ctx: &Context<'_>,
         status: Option<InterventionStatus>,
         provider_id: Option<ID>,
-    ) -> async_graphql::Result<Vec<Intervention>> {
-        let provider_id = provider_id
-            .map(|id| parse_id(&id, "providerId"))
-            .transpose()?;
-        let interventions = request(ctx)?
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Intervention>> {
+        let page = PageRequest::parse(first, after)?;
+        let filter = InterventionFilter {
+            status,
+            provider_id: provider_id
+                .map(|id| parse_id(&id, "providerId"))
+                .transpose()?,
+        };
+        let loaded = request(ctx)?
             .loaders
             .partnership_interventions
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(interventions
-            .into_iter()
-            .filter(|row| status.is_none_or(|status| row.status == status))
-            .filter(|row| provider_id.is_none_or(|provider| row.provider_id == provider))
-            .map(Intervention)
-            .collect())
+            .load_one((self.0.id, page, filter))
+            .await?;
+        Ok(loaded
+            .unwrap_or_default()
+            .into_connection(page, |row| row.id, Intervention))
     }
     /// The partnership's targets, in the order they were proposed; filter by state.
     async fn targets(
@@ -191,22 +195,23 @@ impl Partnership {
     }
     /// The evaluation submissions of all its interventions that the caller may see, oldest
     /// first; filter by status (a commissioner's queue is `submissions(status: SUBMITTED)`).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn submissions(
         &self,
         ctx: &Context<'_>,
         status: Option<entity::enums::SubmissionStatus>,
-    ) -> async_graphql::Result<Vec<crate::evidence::submissions::EvaluationSubmission>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<EvaluationSubmission>> {
+        let page = PageRequest::parse(first, after)?;
         let loaded = request(ctx)?
             .loaders
             .partnership_submissions
-            .load_one(self.0.id)
+            .load_one((self.0.id, page, status))
             .await?;
         Ok(loaded
             .unwrap_or_default()
-            .into_iter()
-            .filter(|row| status.is_none_or(|status| row.status == status))
-            .map(crate::evidence::submissions::EvaluationSubmission)
-            .collect())
+            .into_connection(page, |row| row.id, EvaluationSubmission))
     }
     async fn version(&self) -> i32 {
         self.0.version
@@ -365,9 +370,7 @@ pub struct PartnershipQuery;
 #[Object]
 impl PartnershipQuery {
     /// The partnerships the signed-in user can see, in the order they were created.
-    #[graphql(
-        complexity = "(first.unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn partnerships(
         &self,
         ctx: &Context<'_>,

@@ -78,6 +78,7 @@ impl Target {
         self.0.state
     }
     /// Progress against the target (DESIGN §6.3) as of `asOf` (default today).
+    #[graphql(complexity = "crate::graphql::limits::BATCHED_AGGREGATE_COST + child_complexity")]
     async fn progress(
         &self,
         ctx: &Context<'_>,
