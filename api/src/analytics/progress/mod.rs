@@ -11,8 +11,8 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::NaiveDate;
 use entity::target;
 
-use self::service::{TargetKey, actual, expected, status};
-use super::{DisclosureInfo, as_of_or_today, disclosure};
+use self::service::{TargetKey, expected, progress};
+use super::{DisclosureInfo, as_of_or_today};
 use crate::{
     access::policy,
     graphql::{
@@ -118,16 +118,22 @@ pub async fn progress_of(
                 .get(&(target.partnership_id, target.indicator_id, as_of))
                 .cloned()
                 .unwrap_or_default();
-            let rule =
-                disclosure::rule_for(settings, &request.actor, counts.withheld.participants.units);
-            let actual = actual(&rule, target.aggregation, &counts);
+            let progress = progress(
+                settings,
+                &request.actor,
+                &target,
+                indicator.higher_is_better,
+                &counts,
+                as_of,
+            );
+            let actual = progress.actual;
             Ok(TargetProgress {
-                status: status(&target, indicator.higher_is_better, actual.value, as_of).into(),
+                status: progress.status.into(),
                 actual: actual.value,
                 participants: actual.participants,
                 suppressed: actual.suppressed,
                 excludes_unshared: actual.excludes_unshared,
-                disclosure: DisclosureInfo::from(&rule),
+                disclosure: DisclosureInfo::from(&progress.rule),
                 target,
                 as_of,
             })

@@ -5,16 +5,20 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{enums::TargetAggregation, target};
-use sea_orm::{ConnectionTrait, DbErr};
+use entity::{enums::TargetAggregation, indicator, target};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
-    access::auth::Actor,
+    access::{auth::Actor, policy},
     analytics::{
         aggregate::{self, Counts, Dimension, Key, Part, Tally},
-        disclosure::{Rule, Statistic},
+        disclosure::{self, Rule, Statistic},
         scope::Scope,
+    },
+    platform::{
+        config::Disclosure,
+        error::{ApiError, ApiResult},
     },
 };
 
@@ -104,7 +108,7 @@ pub fn expected(target: &target::Model, as_of: NaiveDate) -> f64 {
 
 /// Whether a higher actual is better for this target: percentages of young people always; means
 /// as the indicator says.
-fn higher_is_better(aggregation: TargetAggregation, indicator_higher_is_better: bool) -> bool {
+pub fn higher_is_better(aggregation: TargetAggregation, indicator_higher_is_better: bool) -> bool {
     match aggregation {
         TargetAggregation::PercentImproved | TargetAggregation::PercentAchieved => true,
         TargetAggregation::MeanLatest | TargetAggregation::MeanChange => indicator_higher_is_better,
@@ -136,6 +140,97 @@ pub fn status(
     } else {
         ProgressStatus::AtRisk
     }
+}
+
+/// A target's progress on a day as the caller may see it (§6.3, §6.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// How the actual value was protected.
+    pub rule: Rule,
+    pub actual: Actual,
+    pub status: ProgressStatus,
+}
+
+/// The progress of `target` on `as_of` from its `counts`, under the disclosure `settings`.
+pub fn progress(
+    settings: Disclosure,
+    actor: &Actor,
+    target: &target::Model,
+    indicator_higher_is_better: bool,
+    counts: &Counts,
+    as_of: NaiveDate,
+) -> Progress {
+    let rule = disclosure::rule_for(settings, actor, counts.withheld.participants.units);
+    let actual = actual(&rule, target.aggregation, counts);
+    Progress {
+        status: status(target, indicator_higher_is_better, actual.value, as_of),
+        actual,
+        rule,
+    }
+}
+
+/// One target of a partnership with its indicator and its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetWithProgress {
+    pub target: target::Model,
+    pub indicator: indicator::Model,
+    pub progress: Progress,
+}
+
+/// Every target of a partnership, in the order they were created, with its progress on
+/// `as_of`: what `targetProgress` answers, for callers outside GraphQL. NOT_FOUND unless the
+/// caller sees the partnership.
+pub async fn partnership_progress(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: Disclosure,
+    partnership_id: Uuid,
+    as_of: NaiveDate,
+) -> ApiResult<Vec<TargetWithProgress>> {
+    policy::role_in_partnership(db, actor, partnership_id).await?;
+    let targets = target::Entity::find()
+        .filter(target::Column::PartnershipId.eq(partnership_id))
+        .order_by_asc(target::Column::Id)
+        .all(db)
+        .await?;
+    let indicators: HashMap<Uuid, indicator::Model> = indicator::Entity::find()
+        .filter(indicator::Column::Id.is_in(targets.iter().map(|target| target.indicator_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|indicator| (indicator.id, indicator))
+        .collect();
+    let keys: Vec<TargetKey> = targets
+        .iter()
+        .map(|target| (target.partnership_id, target.indicator_id, as_of))
+        .collect();
+    let counts = target_counts(db, actor, &keys).await?;
+    targets
+        .into_iter()
+        .map(|target| {
+            let indicator = indicators
+                .get(&target.indicator_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
+            let counts = counts
+                .get(&(target.partnership_id, target.indicator_id, as_of))
+                .cloned()
+                .unwrap_or_default();
+            let progress = progress(
+                settings,
+                actor,
+                &target,
+                indicator.higher_is_better,
+                &counts,
+                as_of,
+            );
+            Ok(TargetWithProgress {
+                target,
+                indicator,
+                progress,
+            })
+        })
+        .collect()
 }
 
 /// Which targets' counts to load: (partnership, indicator, as-of day).
