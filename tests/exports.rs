@@ -121,21 +121,6 @@ async fn partnerships(app: &TestApp, token: &str) -> HashMap<String, String> {
         .collect()
 }
 
-async fn indicator(app: &TestApp, token: &str, code: &str) -> String {
-    let data = app
-        .gql_ok(token, "{ indicators { id code } }", json!({}))
-        .await;
-    data["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|indicator| indicator["code"] == code)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Every young person's reference and id, which no file may contain.
 async fn children(app: &TestApp) -> Vec<String> {
     let rows = app
@@ -216,7 +201,11 @@ fn assert_rows_match(header: &[String], rows: &[Vec<String>], cells: &[Value]) -
                 Value::String(text) => {
                     assert_eq!(row[column(field).unwrap()], *text, "{field}")
                 }
-                _ => assert_eq!(number(&row[column(field).unwrap()]), float(value), "{field}"),
+                _ => assert_eq!(
+                    number(&row[column(field).unwrap()]),
+                    float(value),
+                    "{field}"
+                ),
             }
         }
     }
@@ -248,7 +237,7 @@ async fn csv_tables_are_graphql_answers(app: TestApp) {
     let tokens = demo_tokens(&app, &demo);
     let children = children(&app).await;
     let admin = &tokens["admin"];
-    let confidence = indicator(&app, admin, "CONFIDENCE").await;
+    let confidence = app.indicator_id_as(admin, "CONFIDENCE").await;
     let return_ticket = &partnerships(&app, admin).await["Return Ticket"];
     let mut suppressed = 0;
     for who in ["commissioner", "viewer", "other provider", "provider"] {
@@ -383,7 +372,11 @@ fn assert_grouped_rows_match(header: &[String], rows: &[Vec<String>], cells: &[V
                 !value.is_null()
                     || !matches!(
                         field.as_str(),
-                        "intervention" | "provider" | "areaCode" | "sex" | "ageBand"
+                        "intervention"
+                            | "provider"
+                            | "areaCode"
+                            | "sex"
+                            | "ageBand"
                             | "lookedAfter"
                     )
             });
@@ -452,7 +445,10 @@ async fn demo_files_follow_the_standards(app: TestApp) {
         })
         .collect();
     let expected: Vec<Value> = agreed.iter().map(|row| float(&row["actual"])).collect();
-    assert_eq!(actuals, expected, "the viewer's target progress is in the file");
+    assert_eq!(
+        actuals, expected,
+        "the viewer's target progress is in the file"
+    );
     assert!(xml.contains("Disclosure: method CELL_KEY"));
 
     let services = app
@@ -513,7 +509,10 @@ async fn files_are_safe_logged_and_guarded(app: TestApp) {
     let (header, rows, _) = parse_csv(&got.body);
     let title_column = header.iter().position(|column| column == "target").unwrap();
     assert_eq!(rows[0][title_column], format!("'{title}"));
-    assert!(got.body.contains("\"'=HYPERLINK(\"\"http://example.org\"\""));
+    assert!(
+        got.body
+            .contains("\"'=HYPERLINK(\"\"http://example.org\"\"")
+    );
     assert_eq!(app.count("audit_events").await, before + 1);
     let logged = app
         .gql_ok(
@@ -539,7 +538,10 @@ async fn files_are_safe_logged_and_guarded(app: TestApp) {
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     let hidden = download(&app, Some(&outsider.token), &path).await;
     assert_eq!(hidden.status, 404);
-    assert_eq!(error_code(&serde_json::from_str(&hidden.body).unwrap()), "NOT_FOUND");
+    assert_eq!(
+        error_code(&serde_json::from_str(&hidden.body).unwrap()),
+        "NOT_FOUND"
+    );
     let wrong = download(&app, Some(commissioner), &format!("{path}&colour=red")).await;
     assert_eq!(wrong.status, 400);
     let body: Value = serde_json::from_str(&wrong.body).unwrap();
@@ -555,7 +557,11 @@ async fn files_are_safe_logged_and_guarded(app: TestApp) {
     )
     .await;
     assert_eq!(grouped.status, 400, "{}", grouped.body);
-    assert!(grouped.body.contains("groupBy names the same dimension twice"));
+    assert!(
+        grouped
+            .body
+            .contains("groupBy names the same dimension twice")
+    );
     // IATI files are off until the operator names the publisher.
     let off = download(
         &app,
@@ -568,7 +574,11 @@ async fn files_are_safe_logged_and_guarded(app: TestApp) {
     .await;
     assert_eq!(off.status, 409);
     assert!(off.body.contains("IATI_REPORTING_ORG_REF"));
-    assert_eq!(app.count("audit_events").await, before + 1, "refusals log nothing");
+    assert_eq!(
+        app.count("audit_events").await,
+        before + 1,
+        "refusals log nothing"
+    );
 }
 
 on_both_databases!(files_are_safe_logged_and_guarded);

@@ -210,42 +210,26 @@ fn group_cells(dimensions: &[Dimension], keys: &[Key], names: &Names) -> Vec<Cel
     row
 }
 
-/// `outcomeSummary` as a table: the group's keys, then the §6.2 numbers.
-pub fn outcome_summary(
+/// A table of outcome cells: the `leading` columns, the group's keys, then the `numbers`
+/// columns; `row` splits a cell into its leading cells, its keys and its numbers.
+fn outcome_table<C>(
     checked: &CheckedScope,
     rule: &Rule,
-    cells: Vec<SummaryCell>,
     names: &Names,
+    (leading, numbers): (&[&str], &[&str]),
+    cells: Vec<C>,
+    row: impl Fn(C) -> (Vec<Cell>, Vec<Key>, Vec<Cell>),
 ) -> Table {
-    let mut header = group_header(&checked.dimensions);
-    header.extend(columns(&[
-        "participants",
-        "records",
-        "meanBaseline",
-        "meanLatest",
-        "meanChange",
-        "percentImproved",
-        "percentAchieved",
-        "suppressed",
-        "excludesUnshared",
-    ]));
+    let mut header = columns(leading);
+    header.extend(group_header(&checked.dimensions));
+    header.extend(columns(numbers));
     let rows = cells
         .into_iter()
         .map(|cell| {
-            let numbers = cell.numbers;
-            let mut row = group_cells(&checked.dimensions, &cell.keys, names);
-            row.extend([
-                Cell::count(numbers.participants),
-                Cell::count(numbers.records),
-                Cell::Number(numbers.mean_baseline),
-                Cell::Number(numbers.mean_latest),
-                Cell::Number(numbers.mean_change),
-                Cell::Number(numbers.percent_improved),
-                Cell::Number(numbers.percent_achieved),
-                Cell::Flag(numbers.suppressed),
-                Cell::Flag(numbers.excludes_unshared),
-            ]);
-            row
+            let (mut cells, keys, numbers) = row(cell);
+            cells.extend(group_cells(&checked.dimensions, &keys, names));
+            cells.extend(numbers);
+            cells
         })
         .collect();
     Table {
@@ -255,6 +239,41 @@ pub fn outcome_summary(
     }
 }
 
+/// `outcomeSummary` as a table: the group's keys, then the §6.2 numbers.
+pub fn outcome_summary(
+    checked: &CheckedScope,
+    rule: &Rule,
+    cells: Vec<SummaryCell>,
+    names: &Names,
+) -> Table {
+    let numbers = [
+        "participants",
+        "records",
+        "meanBaseline",
+        "meanLatest",
+        "meanChange",
+        "percentImproved",
+        "percentAchieved",
+        "suppressed",
+        "excludesUnshared",
+    ];
+    outcome_table(checked, rule, names, (&[], &numbers), cells, |cell| {
+        let numbers = cell.numbers;
+        let row = vec![
+            Cell::count(numbers.participants),
+            Cell::count(numbers.records),
+            Cell::Number(numbers.mean_baseline),
+            Cell::Number(numbers.mean_latest),
+            Cell::Number(numbers.mean_change),
+            Cell::Number(numbers.percent_improved),
+            Cell::Number(numbers.percent_achieved),
+            Cell::Flag(numbers.suppressed),
+            Cell::Flag(numbers.excludes_unshared),
+        ];
+        (Vec::new(), cell.keys, row)
+    })
+}
+
 /// `outcomeTrend` as a table: bucket, phase and group, then the numbers.
 pub fn outcome_trend(
     checked: &CheckedScope,
@@ -262,39 +281,31 @@ pub fn outcome_trend(
     cells: Vec<TrendCell>,
     names: &Names,
 ) -> Table {
-    let mut header = columns(&["bucket", "bucketStart", "phase"]);
-    header.extend(group_header(&checked.dimensions));
-    header.extend(columns(&[
-        "participants",
-        "records",
-        "meanValue",
-        "suppressed",
-        "excludesUnshared",
-    ]));
-    let rows = cells
-        .into_iter()
-        .map(|cell| {
-            let mut row = vec![
-                Cell::Word(cell.bucket),
-                Cell::Date(cell.bucket_start),
-                Cell::Word(cell.phase.to_value()),
-            ];
-            row.extend(group_cells(&checked.dimensions, &cell.keys, names));
-            row.extend([
-                Cell::count(cell.participants),
-                Cell::count(cell.records),
-                Cell::Number(cell.mean_value),
-                Cell::Flag(cell.suppressed),
-                Cell::Flag(cell.excludes_unshared),
-            ]);
-            row
-        })
-        .collect();
-    Table {
-        header,
-        rows,
-        footer: footer([rule], &counted(&checked.indicator, checked)),
-    }
+    let columns = (
+        &["bucket", "bucketStart", "phase"][..],
+        &[
+            "participants",
+            "records",
+            "meanValue",
+            "suppressed",
+            "excludesUnshared",
+        ][..],
+    );
+    outcome_table(checked, rule, names, columns, cells, |cell| {
+        let leading = vec![
+            Cell::Word(cell.bucket),
+            Cell::Date(cell.bucket_start),
+            Cell::Word(cell.phase.to_value()),
+        ];
+        let numbers = vec![
+            Cell::count(cell.participants),
+            Cell::count(cell.records),
+            Cell::Number(cell.mean_value),
+            Cell::Flag(cell.suppressed),
+            Cell::Flag(cell.excludes_unshared),
+        ];
+        (leading, cell.keys, numbers)
+    })
 }
 
 /// The name GraphQL gives a progress status.

@@ -25,9 +25,9 @@ use uuid::Uuid;
 use crate::{
     access::auth::Actor,
     analytics::{
-        aggregate::{Bucket, Dimension},
+        aggregate::{Bucket, Dimension, Key},
         coverage::service::{self as coverage, CoverageScope},
-        outcomes::service::{self as outcomes, ScopeRequest},
+        outcomes::service::{self as outcomes, CheckedScope, ScopeRequest},
         progress::service::partnership_progress,
     },
     exports::{
@@ -287,19 +287,40 @@ fn scope_request(params: &Params, today: NaiveDate) -> Result<ScopeRequest, ApiE
     })
 }
 
+/// The checked scope an outcome table asks for.
+async fn checked_scope(
+    state: &AppState,
+    actor: &Actor,
+    params: &Params,
+) -> Result<CheckedScope, ApiError> {
+    let request = scope_request(params, state.clock.today())?;
+    outcomes::check(&state.db, actor, request).await
+}
+
+/// The names that label an outcome table's groups, once its download is access-logged.
+async fn log_outcome_table<'k>(
+    state: &AppState,
+    actor: &Actor,
+    (file, params): (&str, &Params),
+    checked: &CheckedScope,
+    keys: impl IntoIterator<Item = &'k [Key]>,
+) -> Result<Names, ApiError> {
+    let names = Names::of_keys(&state.db, actor, &checked.dimensions, keys).await?;
+    let partnership_id = checked.scope.partnership_ids.first().copied();
+    exports::record_download(&state.db, actor, file, partnership_id, params.to_json()).await?;
+    Ok(names)
+}
+
 async fn outcome_summary(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     const FILE: &str = "outcome-summary.csv";
     let (state, req) = (state.get_ref(), &req);
     serve(state, req, |actor| async move {
         let params = Params::of(req, &SCOPE_PARAMS)?;
-        let request = scope_request(&params, state.clock.today())?;
-        let checked = outcomes::check(&state.db, &actor, request).await?;
+        let checked = checked_scope(state, &actor, &params).await?;
         let (rule, cells) =
             outcomes::summary(&state.db, &actor, state.disclosure, &checked).await?;
         let keys = cells.iter().map(|cell| cell.keys.as_slice());
-        let names = Names::of_keys(&state.db, &actor, &checked.dimensions, keys).await?;
-        let partnership_id = checked.scope.partnership_ids.first().copied();
-        exports::record_download(&state.db, &actor, FILE, partnership_id, params.to_json()).await?;
+        let names = log_outcome_table(state, &actor, (FILE, &params), &checked, keys).await?;
         let table = table::outcome_summary(&checked, &rule, cells, &names);
         Ok(Download::csv(FILE, table, params.flag("bom")?))
     })
@@ -324,14 +345,11 @@ async fn outcome_trend(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
                 ));
             }
         };
-        let request = scope_request(&params, state.clock.today())?;
-        let checked = outcomes::check(&state.db, &actor, request).await?;
+        let checked = checked_scope(state, &actor, &params).await?;
         let (rule, cells) =
             outcomes::trend(&state.db, &actor, state.disclosure, &checked, bucket).await?;
         let keys = cells.iter().map(|cell| cell.keys.as_slice());
-        let names = Names::of_keys(&state.db, &actor, &checked.dimensions, keys).await?;
-        let partnership_id = checked.scope.partnership_ids.first().copied();
-        exports::record_download(&state.db, &actor, FILE, partnership_id, params.to_json()).await?;
+        let names = log_outcome_table(state, &actor, (FILE, &params), &checked, keys).await?;
         let table = table::outcome_trend(&checked, &rule, cells, &names);
         Ok(Download::csv(FILE, table, params.flag("bom")?))
     })

@@ -11,7 +11,7 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::NaiveDate;
 use entity::target;
 
-use self::service::{TargetKey, expected, progress};
+use self::service::{TargetWithProgress, expected, target_keys};
 use super::{DisclosureInfo, as_of_or_today};
 use crate::{
     access::policy,
@@ -19,7 +19,6 @@ use crate::{
         clock, db_and_actor, disclosure as disclosure_settings, parse_id, request, scalars::Date,
     },
     partnership::targets::Target,
-    platform::error::ApiError,
 };
 
 /// Where a target stands on a day.
@@ -97,48 +96,44 @@ pub async fn progress_of(
     as_of: NaiveDate,
 ) -> async_graphql::Result<Vec<TargetProgress>> {
     let request = request(ctx)?;
-    let settings = disclosure_settings(ctx)?;
-    let keys: Vec<TargetKey> = targets
-        .iter()
-        .map(|target| (target.partnership_id, target.indicator_id, as_of))
-        .collect();
-    let counts = request.loaders.target_counts.load_many(keys).await?;
+    let counts = request
+        .loaders
+        .target_counts
+        .load_many(target_keys(&targets, as_of))
+        .await?;
     let indicators = request
         .loaders
         .indicators
         .load_many(targets.iter().map(|target| target.indicator_id))
         .await?;
-    targets
+    let progress = service::progress_of(
+        disclosure_settings(ctx)?,
+        &request.actor,
+        targets,
+        &indicators,
+        &counts,
+        as_of,
+    )?;
+    Ok(progress
         .into_iter()
-        .map(|target| {
-            let indicator = indicators
-                .get(&target.indicator_id)
-                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
-            let counts = counts
-                .get(&(target.partnership_id, target.indicator_id, as_of))
-                .cloned()
-                .unwrap_or_default();
-            let progress = progress(
-                settings,
-                &request.actor,
-                &target,
-                indicator.higher_is_better,
-                &counts,
-                as_of,
-            );
-            let actual = progress.actual;
-            Ok(TargetProgress {
-                status: progress.status.into(),
-                actual: actual.value,
-                participants: actual.participants,
-                suppressed: actual.suppressed,
-                excludes_unshared: actual.excludes_unshared,
-                disclosure: DisclosureInfo::from(&progress.rule),
-                target,
-                as_of,
-            })
-        })
-        .collect()
+        .map(
+            |TargetWithProgress {
+                 target, progress, ..
+             }| {
+                let actual = progress.actual;
+                TargetProgress {
+                    status: progress.status.into(),
+                    actual: actual.value,
+                    participants: actual.participants,
+                    suppressed: actual.suppressed,
+                    excludes_unshared: actual.excludes_unshared,
+                    disclosure: DisclosureInfo::from(&progress.rule),
+                    target,
+                    as_of,
+                }
+            },
+        )
+        .collect())
 }
 
 #[derive(Default)]

@@ -151,30 +151,58 @@ pub struct Progress {
     pub status: ProgressStatus,
 }
 
-/// The progress of `target` on `as_of` from its `counts`, under the disclosure `settings`.
-pub fn progress(
-    settings: Disclosure,
-    actor: &Actor,
-    target: &target::Model,
-    indicator_higher_is_better: bool,
-    counts: &Counts,
-    as_of: NaiveDate,
-) -> Progress {
-    let rule = disclosure::rule_for(settings, actor, counts.withheld.participants.units);
-    let actual = actual(&rule, target.aggregation, counts);
-    Progress {
-        status: status(target, indicator_higher_is_better, actual.value, as_of),
-        actual,
-        rule,
-    }
-}
-
-/// One target of a partnership with its indicator and its progress.
+/// One target with its indicator and its progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetWithProgress {
     pub target: target::Model,
     pub indicator: indicator::Model,
     pub progress: Progress,
+}
+
+/// The keys of [`target_counts`] for these targets on `as_of`.
+pub fn target_keys(targets: &[target::Model], as_of: NaiveDate) -> Vec<TargetKey> {
+    targets
+        .iter()
+        .map(|target| (target.partnership_id, target.indicator_id, as_of))
+        .collect()
+}
+
+/// The progress of `targets` on `as_of`, from their `indicators` and their `counts` (as
+/// [`target_counts`] loads them), under the disclosure `settings`: each target's rule, its
+/// actual value as the caller may see it, and its status.
+pub fn progress_of(
+    settings: Disclosure,
+    actor: &Actor,
+    targets: Vec<target::Model>,
+    indicators: &HashMap<Uuid, indicator::Model>,
+    counts: &HashMap<TargetKey, Counts>,
+    as_of: NaiveDate,
+) -> ApiResult<Vec<TargetWithProgress>> {
+    targets
+        .into_iter()
+        .map(|target| {
+            let indicator = indicators
+                .get(&target.indicator_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
+            let counts = counts
+                .get(&(target.partnership_id, target.indicator_id, as_of))
+                .cloned()
+                .unwrap_or_default();
+            let rule = disclosure::rule_for(settings, actor, counts.withheld.participants.units);
+            let actual = actual(&rule, target.aggregation, &counts);
+            let progress = Progress {
+                status: status(&target, indicator.higher_is_better, actual.value, as_of),
+                actual,
+                rule,
+            };
+            Ok(TargetWithProgress {
+                target,
+                indicator,
+                progress,
+            })
+        })
+        .collect()
 }
 
 /// Every target of a partnership, in the order they were created, with its progress on
@@ -200,37 +228,8 @@ pub async fn partnership_progress(
         .into_iter()
         .map(|indicator| (indicator.id, indicator))
         .collect();
-    let keys: Vec<TargetKey> = targets
-        .iter()
-        .map(|target| (target.partnership_id, target.indicator_id, as_of))
-        .collect();
-    let counts = target_counts(db, actor, &keys).await?;
-    targets
-        .into_iter()
-        .map(|target| {
-            let indicator = indicators
-                .get(&target.indicator_id)
-                .cloned()
-                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
-            let counts = counts
-                .get(&(target.partnership_id, target.indicator_id, as_of))
-                .cloned()
-                .unwrap_or_default();
-            let progress = progress(
-                settings,
-                actor,
-                &target,
-                indicator.higher_is_better,
-                &counts,
-                as_of,
-            );
-            Ok(TargetWithProgress {
-                target,
-                indicator,
-                progress,
-            })
-        })
-        .collect()
+    let counts = target_counts(db, actor, &target_keys(&targets, as_of)).await?;
+    progress_of(settings, actor, targets, &indicators, &counts, as_of)
 }
 
 /// Which targets' counts to load: (partnership, indicator, as-of day).
