@@ -1163,6 +1163,43 @@ mod tests {
     }
 
     #[test]
+    fn the_iati_publisher_follows_iatis_identifier_rules() {
+        assert_eq!(config(true, &[]).unwrap().iati, None);
+        let named = [
+            ("IATI_REPORTING_ORG_REF", "GB-SC-SC012345"),
+            ("IATI_REPORTING_ORG_NAME", "Glenmuir Council"),
+        ];
+        assert_eq!(
+            config(true, &named).unwrap().iati,
+            Some(IatiPublisher {
+                reference: "GB-SC-SC012345".into(),
+                name: "Glenmuir Council".into(),
+                kind: "11".into(),
+            })
+        );
+        for (vars, variable) in [
+            (
+                &[("IATI_REPORTING_ORG_REF", "GB-SC-SC012345")][..],
+                "IATI_REPORTING_ORG_NAME",
+            ),
+            (
+                &[named[1], ("IATI_REPORTING_ORG_REF", "GB SC 1")][..],
+                "IATI_REPORTING_ORG_REF",
+            ),
+            (
+                &[named[1], ("IATI_REPORTING_ORG_REF", "GB-SC/1")][..],
+                "IATI_REPORTING_ORG_REF",
+            ),
+            (
+                &[named[0], named[1], ("IATI_REPORTING_ORG_TYPE", "12")][..],
+                "IATI_REPORTING_ORG_TYPE",
+            ),
+        ] {
+            assert_eq!(config(true, vars).unwrap_err().variable, variable);
+        }
+    }
+
+    #[test]
     fn the_metrics_token_is_long_and_never_printed() {
         let token = "0123456789abcdef0123456789abcdef";
         let config_with_token = config(true, &[("METRICS_TOKEN", token)]).unwrap();
