@@ -229,6 +229,51 @@ const SUMMARY: &str = "query($input: OutcomeSummaryInput!) { outcomeSummary(inpu
       participants records meanBaseline meanLatest meanChange percentImproved percentAchieved
       suppressed excludesUnshared } } }";
 
+/// Downloads `outcome-summary.csv` with the GraphQL `input` as its parameters and checks it
+/// against `outcomeSummary` for the same caller: the same cells, the same rule, no child.
+/// Returns how many cells were suppressed, and the rows; `None` when GraphQL says NOT_FOUND
+/// and so does the file.
+async fn summary_file(
+    app: &TestApp,
+    token: &str,
+    input: Value,
+    children: &[String],
+) -> Option<(usize, Vec<Vec<String>>)> {
+    let query: Vec<String> = input
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, value)| match value {
+            Value::Array(values) => {
+                let values: Vec<&str> =
+                    values.iter().map(|value| value.as_str().unwrap()).collect();
+                format!("{name}={}", values.join(","))
+            }
+            Value::String(text) => format!("{name}={text}"),
+            other => format!("{name}={other}"),
+        })
+        .collect();
+    let path = format!("/exports/outcome-summary.csv?{}", query.join("&"));
+    let body = app.gql(token, SUMMARY, json!({ "input": input })).await;
+    if body.get("errors").is_some() {
+        // Not this caller's partnership: the file is refused the same way.
+        assert_eq!(error_code(&body), "NOT_FOUND");
+        assert_eq!(download(app, Some(token), &path).await.status, 404);
+        return None;
+    }
+    let summary = &body["data"]["outcomeSummary"];
+    let text = file(app, token, &path).await;
+    assert_names_no_child(&text, children);
+    let (header, rows, footer) = parse_csv(&text);
+    let cells = summary["cells"].as_array().unwrap();
+    let suppressed = assert_grouped_rows_match(&header, &rows, cells);
+    assert!(
+        footer.starts_with(&stated(&summary["disclosure"])),
+        "{footer}"
+    );
+    Some((suppressed, rows))
+}
+
 /// Every CSV table, for a commissioner, a viewer and a provider whose young people are not
 /// the others', holds GraphQL's numbers cell for cell (suppressed cells included) and states
 /// GraphQL's disclosure rule; no file holds a young person's record.
@@ -238,45 +283,40 @@ async fn csv_tables_are_graphql_answers(app: TestApp) {
     let children = children(&app).await;
     let admin = &tokens["admin"];
     let confidence = app.indicator_id_as(admin, "CONFIDENCE").await;
-    let return_ticket = &partnerships(&app, admin).await["Return Ticket"];
+    let partnerships = partnerships(&app, admin).await;
+    let return_ticket = &partnerships["Return Ticket"];
     let mut suppressed = 0;
     for who in ["commissioner", "viewer", "other provider", "provider"] {
-        let token = &tokens[who];
         for (partnership, group_by) in [
-            (None, vec!["PROVIDER"]),
-            (Some(return_ticket), vec!["INTERVENTION"]),
-            (None, vec!["AREA", "SEX"]),
-            (None, vec!["AGE_BAND", "LOOKED_AFTER"]),
+            (None, json!(["PROVIDER"])),
+            (Some(return_ticket), json!(["INTERVENTION"])),
+            (None, json!(["AREA", "SEX"])),
+            (None, json!(["AGE_BAND", "LOOKED_AFTER"])),
         ] {
             let mut input = json!({ "indicatorId": confidence, "groupBy": group_by });
-            let mut path = format!(
-                "/exports/outcome-summary.csv?indicatorId={confidence}&groupBy={}",
-                group_by.join(",")
-            );
             if let Some(id) = partnership {
                 input["partnershipId"] = json!(id);
-                path.push_str(&format!("&partnershipId={id}"));
             }
-            let body = app.gql(token, SUMMARY, json!({ "input": input })).await;
-            if body.get("errors").is_some() {
-                // Not this caller's partnership: the file is refused the same way.
-                assert_eq!(error_code(&body), "NOT_FOUND");
-                assert_eq!(download(&app, Some(token), &path).await.status, 404);
-                continue;
-            }
-            let summary = &body["data"]["outcomeSummary"];
-            let text = file(&app, token, &path).await;
-            assert_names_no_child(&text, &children);
-            let (header, rows, footer) = parse_csv(&text);
-            let cells = summary["cells"].as_array().unwrap();
-            suppressed += assert_grouped_rows_match(&header, &rows, cells);
-            assert!(
-                footer.starts_with(&stated(&summary["disclosure"])),
-                "{who}: {footer}"
-            );
+            let summary = summary_file(&app, &tokens[who], input, &children).await;
+            suppressed += summary.map_or(0, |(suppressed, _)| suppressed);
         }
     }
     assert!(suppressed > 0, "the demo's small groups are suppressed");
+
+    // Cairnbrook and Ferryknowe both deliver in Moving Up Together: Cairnbrook's file counts
+    // Ferryknowe's young people only as GraphQL does (none of them is Cairnbrook's to read), with
+    // Ferryknowe's unreviewed evidence never in it.
+    let relationships = app.indicator_id_as(admin, "RELATIONSHIPS").await;
+    for include_unreviewed in [false, true] {
+        let input = json!({
+            "indicatorId": relationships, "partnershipId": partnerships["Moving Up Together"],
+            "groupBy": ["PROVIDER"], "includeUnreviewed": include_unreviewed,
+        });
+        let (_, rows) = summary_file(&app, &tokens["other provider"], input, &children)
+            .await
+            .expect("Cairnbrook is a member");
+        assert!(rows.iter().any(|row| row[1] == "Ferryknowe Learning Trust"));
+    }
 
     // The other tables, as the viewer.
     let viewer = &tokens["viewer"];
@@ -470,6 +510,16 @@ async fn demo_files_follow_the_standards(app: TestApp) {
     let page: Value = serde_json::from_str(&page).unwrap();
     assert_eq!(page["total_items"], active);
     assert!(active > 0);
+    // Each service alone, as HSDS's `/services/{id}`; one the caller cannot see is not found.
+    for service in page["contents"].as_array().unwrap() {
+        let path = format!("/exports/hsds/services/{}", service["id"].as_str().unwrap());
+        let alone: Value = serde_json::from_str(&file(&app, admin, &path).await).unwrap();
+        assert_eq!(&alone, service);
+        if service["name"] == "Cairnbrook transition groups" {
+            let hidden = download(&app, Some(&tokens["viewer"]), &path).await;
+            assert_eq!(hidden.status, 404, "{}", hidden.body);
+        }
+    }
     let own = file(
         &app,
         viewer,

@@ -1,7 +1,8 @@
 //! Services as Open Referral HSDS 3.0 (the Human Services Data Specification) describes them,
 //! for service directories: each active intervention is a `service` with its `organization`
 //! (the provider), a `service_area` (its council area, by GSS code) and an eligibility
-//! description, in one page shaped as HSDS's API answers `/services`.
+//! description, in one page shaped as HSDS's API answers `/services`, or alone as it answers
+//! `/services/{id}`.
 //!
 //! Why HSDS 3.0 itself and not the Open Referral UK profile of it: the profile
 //! (`OpenReferralUK/uk-profile`, `profile/service.json`) requires a service `url`, which an

@@ -22,6 +22,7 @@ use crate::{
         progress::service::{TargetWithProgress, partnership_progress},
     },
     audit::{self, Change},
+    delivery::interventions::service as interventions,
     partnership::partnerships::service as partnerships,
     platform::{
         config::Disclosure,
@@ -183,7 +184,11 @@ pub async fn partnership_report(
         .into_iter()
         .filter_map(|(member, organisation)| Some((member.role, organisation?)))
         .collect();
-    let mut services = services(db, actor, Some(id), None).await?;
+    let which = Services {
+        partnership_id: Some(id),
+        ..Services::default()
+    };
+    let mut services = services(db, actor, which).await?;
     services.sort_by_key(|service| service.intervention.id);
     let area = area_of(db, &partnership.area_code).await?;
     Ok(PartnershipReport {
@@ -203,25 +208,38 @@ async fn area_of(db: &impl ConnectionTrait, code: &str) -> ApiResult<area::Model
         .ok_or_else(|| ApiError::internal("an area code without its area"))
 }
 
-/// The services the caller can see, of one partnership (NOT_FOUND unless the caller sees it)
-/// or all, with `status` only if given, ordered by name: four statements whatever their number.
+/// Which services to read; `None` leaves a criterion out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Services {
+    /// Of this partnership only: NOT_FOUND unless the caller sees it.
+    pub partnership_id: Option<Uuid>,
+    /// This service only: NOT_FOUND unless the caller sees it.
+    pub id: Option<Uuid>,
+    pub status: Option<InterventionStatus>,
+}
+
+/// The services the caller can see that `which` names, ordered by name: four statements
+/// whatever their number.
 pub async fn services(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    partnership_id: Option<Uuid>,
-    status: Option<InterventionStatus>,
+    which: Services,
 ) -> ApiResult<Vec<Service>> {
-    if let Some(id) = partnership_id {
+    if let Some(id) = which.partnership_id {
         policy::role_in_partnership(db, actor, id).await?;
     }
     let mut query = intervention::Entity::find()
         .filter(policy::visible_interventions(actor))
         .order_by_asc(intervention::Column::Name)
         .order_by_asc(intervention::Column::Id);
-    if let Some(id) = partnership_id {
+    if let Some(id) = which.partnership_id {
         query = query.filter(intervention::Column::PartnershipId.eq(id));
     }
-    if let Some(status) = status {
+    if let Some(id) = which.id {
+        interventions::find_visible(db, actor, id).await?;
+        query = query.filter(intervention::Column::Id.eq(id));
+    }
+    if let Some(status) = which.status {
         query = query.filter(intervention::Column::Status.eq(status));
     }
     let interventions = query.all(db).await?;

@@ -32,7 +32,7 @@ use crate::{
     },
     exports::{
         hsds, iati,
-        service::{self as exports, Names},
+        service::{self as exports, Names, Services},
         table,
     },
     platform::{error::ApiError, validation},
@@ -61,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(iati_activities),
     )
     .route("/exports/hsds/services.json", web::get().to(hsds_services))
+    .route("/exports/hsds/services/{id}", web::get().to(hsds_service))
     .route(
         "/exports/partnerships/{id}/hsds/services.json",
         web::get().to(hsds_partnership_services),
@@ -398,8 +399,8 @@ async fn service_coverage(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     .await
 }
 
-/// The partnership id of a `/exports/partnerships/{id}/…` path.
-fn partnership_in_path(req: &HttpRequest) -> Result<Uuid, ApiError> {
+/// The id in a `/exports/…/{id}…` path.
+fn id_in_path(req: &HttpRequest) -> Result<Uuid, ApiError> {
     validation::parse_id(req.match_info().get("id").unwrap_or_default(), "id")
 }
 
@@ -408,7 +409,7 @@ async fn iati_activities(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
     let (state, req) = (state.get_ref(), &req);
     serve(state, req, |actor| async move {
         let params = Params::of(req, &["asOf"])?;
-        let id = partnership_in_path(req)?;
+        let id = id_in_path(req)?;
         let publisher = state.iati.clone().ok_or_else(|| {
             ApiError::InvalidState(
                 "IATI files are off: the operator sets IATI_REPORTING_ORG_REF and \
@@ -438,16 +439,12 @@ async fn iati_activities(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
 async fn hsds_file(state: &AppState, req: &HttpRequest, per_partnership: bool) -> HttpResponse {
     serve(state, req, |actor| async move {
         Params::of(req, &[])?;
-        let partnership_id = per_partnership
-            .then(|| partnership_in_path(req))
-            .transpose()?;
-        let services = exports::services(
-            &state.db,
-            &actor,
-            partnership_id,
-            Some(InterventionStatus::Active),
-        )
-        .await?;
+        let which = Services {
+            partnership_id: per_partnership.then(|| id_in_path(req)).transpose()?,
+            status: Some(InterventionStatus::Active),
+            ..Services::default()
+        };
+        let services = exports::services(&state.db, &actor, which).await?;
         Ok(Download {
             media_type: "application/json",
             file_name: "services.json",
@@ -463,4 +460,26 @@ async fn hsds_services(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 
 async fn hsds_partnership_services(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     hsds_file(state.get_ref(), &req, true).await
+}
+
+/// One service as HSDS's `/services/{id}` answers it, whatever its status.
+async fn hsds_service(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let (state, req) = (state.get_ref(), &req);
+    serve(state, req, |actor| async move {
+        Params::of(req, &[])?;
+        let which = Services {
+            id: Some(id_in_path(req)?),
+            ..Services::default()
+        };
+        let service = exports::services(&state.db, &actor, which)
+            .await?
+            .pop()
+            .ok_or(ApiError::NotFound { entity: "service" })?;
+        Ok(Download {
+            media_type: "application/json",
+            file_name: "service.json",
+            pieces: Box::new(std::iter::once(hsds::service_json(&service).to_string())),
+        })
+    })
+    .await
 }
