@@ -148,12 +148,14 @@ impl Params {
             .into_inner();
         for (index, (name, _)) in pairs.iter().enumerate() {
             if !allowed.contains(&name.as_str()) {
+                let takes = if allowed.is_empty() {
+                    "no parameters".to_owned()
+                } else {
+                    allowed.join(", ")
+                };
                 return Err(ApiError::bad_input(
                     name.clone(),
-                    format!(
-                        "unknown parameter `{name}`: this file takes {}",
-                        allowed.join(", ")
-                    ),
+                    format!("unknown parameter `{name}`: this file takes {takes}"),
                 ));
             }
             if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
