@@ -7,39 +7,13 @@
 
 use std::{collections::HashMap, fs, path::PathBuf};
 
-use api::{
-    access::auth::TokenIssuer,
-    demo::{self, Demo, DemoError},
-};
+use api::{access::auth::TokenIssuer, demo::DemoError};
 use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, test_config},
+    support::{TestApp, demo_tokens as tokens, load_demo, test_config},
 };
-
-/// Loads the demo into the app's database, under the test configuration's limits.
-async fn load_demo(app: &TestApp) -> Result<Demo, DemoError> {
-    // Only the limits and the clock matter here; the URL is never connected to.
-    let config = test_config("sqlite::memory:", &[]);
-    demo::prepare(&app.db, &config.limits, config.clock).await
-}
-
-/// The printed users' tokens, by the label an example's "Run as:" line uses (`commissioner`
-/// for `COMMISSIONER_TOKEN`, `other provider` for `OTHER_PROVIDER_TOKEN`).
-fn tokens(app: &TestApp, demo: &Demo) -> HashMap<String, String> {
-    demo.logins
-        .iter()
-        .map(|login| {
-            let label = login
-                .variable
-                .trim_end_matches("_TOKEN")
-                .replace('_', " ")
-                .to_lowercase();
-            (label, app.token_for(login.user_id))
-        })
-        .collect()
-}
 
 struct Example {
     name: String,

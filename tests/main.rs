@@ -14,6 +14,7 @@ mod csv_import;
 mod disclosure;
 mod evidence_story;
 mod examples;
+mod exports;
 mod http_contract;
 mod identity;
 mod interventions;

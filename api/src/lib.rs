@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod demo;
 pub mod directory;
 pub mod evidence;
+pub mod exports;
 pub mod graphql;
 pub mod partnership;
 pub mod platform;

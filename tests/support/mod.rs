@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod world;
 
 use std::{
+    collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -17,7 +18,12 @@ use std::{
     time::Duration,
 };
 
-use api::{Application, access::auth::TokenIssuer, platform::config::Config};
+use api::{
+    Application,
+    access::auth::TokenIssuer,
+    demo::{self, Demo, DemoError},
+    platform::config::Config,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -302,6 +308,30 @@ impl TestApp {
             .expect("one row");
         row.try_get::<i64>("", "n").expect("count")
     }
+}
+
+/// Loads the demo dataset (`serve --demo`) into the app's database, under the test
+/// configuration's limits and clock.
+pub async fn load_demo(app: &TestApp) -> Result<Demo, DemoError> {
+    // Only the limits and the clock matter here; the URL is never connected to.
+    let config = test_config("sqlite::memory:", &[]);
+    demo::prepare(&app.db, &config.limits, config.clock).await
+}
+
+/// The demo's printed users' tokens, by the label an example's "Run as:" line uses
+/// (`commissioner` for `COMMISSIONER_TOKEN`, `other provider` for `OTHER_PROVIDER_TOKEN`).
+pub fn demo_tokens(app: &TestApp, demo: &Demo) -> HashMap<String, String> {
+    demo.logins
+        .iter()
+        .map(|login| {
+            let label = login
+                .variable
+                .trim_end_matches("_TOKEN")
+                .replace('_', " ")
+                .to_lowercase();
+            (label, app.token_for(login.user_id))
+        })
+        .collect()
 }
 
 fn database_url_for(server_url: &str, database: &str) -> String {

@@ -245,8 +245,13 @@ fn id_at(data: &Value, path: &[&str]) -> String {
 
 impl TestApp {
     pub async fn indicator_id(&self, by: &TestUser, code: &str) -> String {
+        self.indicator_id_as(&by.token, code).await
+    }
+
+    /// The id of the seeded indicator with `code`, looked up with `token`.
+    pub async fn indicator_id_as(&self, token: &str, code: &str) -> String {
         let indicators = self
-            .gql_ok(&by.token, "{ indicators { id code } }", json!({}))
+            .gql_ok(token, "{ indicators { id code } }", json!({}))
             .await;
         indicators["indicators"]
             .as_array()

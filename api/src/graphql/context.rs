@@ -16,6 +16,7 @@ use crate::{
         clock::Clock,
         config::{Disclosure, Limits},
         error::{ApiError, ApiResult},
+        validation,
     },
 };
 
@@ -89,8 +90,7 @@ pub fn db_and_actor<'a>(ctx: &Context<'a>) -> ApiResult<(&'a DatabaseConnection,
 
 /// Parses a GraphQL `ID` argument; `field` names it in the error.
 pub fn parse_id(id: &ID, field: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+    validation::parse_id(id.as_str(), field)
 }
 
 /// Errors raised by the GraphQL engine itself (syntax, validation, wrong argument types) carry

@@ -18,16 +18,9 @@ impl ScalarType for Date {
         let Value::String(text) = &value else {
             return Err(InputValueError::expected_type(value));
         };
-        let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            InputValueError::custom(format!("`{text}` is not a date in YYYY-MM-DD form"))
-        })?;
-        if !validation::date_in_range(date) {
-            return Err(InputValueError::custom(format!(
-                "`{text}` is outside the dates this service accepts, {}",
-                validation::date_range()
-            )));
-        }
-        Ok(Date(date))
+        validation::parse_date(text)
+            .map(Date)
+            .map_err(InputValueError::custom)
     }
 
     fn to_value(&self) -> Value {

@@ -67,6 +67,78 @@ pub struct Config {
     /// must not depend on the calendar. Unset (the default and the only sensible production
     /// setting): the system clock. Tokens are always checked against the system clock.
     pub clock: Clock,
+    /// Who publishes the IATI files (`/exports/partnerships/{id}/iati-activities.xml`); see
+    /// [`IatiPublisher`]. Unset: that download answers INVALID_STATE saying what to set.
+    pub iati: Option<IatiPublisher>,
+}
+
+/// The IATI reporting organisation: whoever publishes the partnerships' results to IATI (the
+/// council or funder running this service). Its identifier prefixes every activity's
+/// `iati-identifier`, so it must be the organisation identifier IATI knows it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IatiPublisher {
+    /// `IATI_REPORTING_ORG_REF`: the publisher's IATI organisation identifier, a registration
+    /// agency prefix and the organisation's number in that register (`GB-SC-SC012345` for a
+    /// Scottish charity, `GB-GOV-…` or `GB-LAS-…` for public bodies). Unset: IATI files are off.
+    /// IATI forbids spaces and the characters `/ & | ?` in identifiers.
+    pub reference: String,
+    /// `IATI_REPORTING_ORG_NAME` (required with the identifier): the publisher's name as IATI
+    /// shows it.
+    pub name: String,
+    /// `IATI_REPORTING_ORG_TYPE` (default `11`, local government): the publisher's code in
+    /// IATI's OrganisationType codelist.
+    pub kind: String,
+}
+
+/// IATI's OrganisationType codelist (version 2.03).
+const IATI_ORGANISATION_TYPES: [&str; 16] = [
+    "10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "71", "72", "73", "80", "90",
+];
+
+/// `IATI_REPORTING_ORG_REF`, `_NAME` and `_TYPE`, checked against IATI's identifier rules.
+fn iati_publisher(
+    reference: Option<String>,
+    name: Option<String>,
+    kind: Option<String>,
+) -> Result<Option<IatiPublisher>, ConfigError> {
+    let Some(reference) = reference.map(|value| value.trim().to_owned()) else {
+        return Ok(None);
+    };
+    if !reference.contains('-')
+        || reference
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "/&|?".contains(c))
+    {
+        return Err(ConfigError {
+            variable: "IATI_REPORTING_ORG_REF",
+            message: format!(
+                "`{reference}` is not an IATI organisation identifier: a registration agency \
+                 prefix, a hyphen and the organisation's number (e.g. GB-SC-SC012345), without \
+                 spaces or / & | ?"
+            ),
+        });
+    }
+    let name = name
+        .map(|value| value.trim().to_owned())
+        .ok_or(ConfigError {
+            variable: "IATI_REPORTING_ORG_NAME",
+            message: "required with IATI_REPORTING_ORG_REF: the publisher's name".into(),
+        })?;
+    let kind = kind.map_or_else(|| "11".to_owned(), |value| value.trim().to_owned());
+    if !IATI_ORGANISATION_TYPES.contains(&kind.as_str()) {
+        return Err(ConfigError {
+            variable: "IATI_REPORTING_ORG_TYPE",
+            message: format!(
+                "`{kind}` is not a code of IATI's OrganisationType codelist ({})",
+                IATI_ORGANISATION_TYPES.join(", ")
+            ),
+        });
+    }
+    Ok(Some(IatiPublisher {
+        reference,
+        name,
+        kind,
+    }))
 }
 
 /// Who may read `GET /metrics`. The metrics hold no children's data (counts, durations, error
@@ -477,6 +549,11 @@ impl Config {
                 .map(|value| clock_today(&value))
                 .transpose()?
                 .unwrap_or_default(),
+            iati: iati_publisher(
+                var("IATI_REPORTING_ORG_REF"),
+                var("IATI_REPORTING_ORG_NAME"),
+                var("IATI_REPORTING_ORG_TYPE"),
+            )?,
         })
     }
 
@@ -1095,6 +1172,43 @@ mod tests {
             let err = config(true, &[("CORS_ORIGINS", value)]).unwrap_err();
             assert_eq!(err.variable, "CORS_ORIGINS", "{value}");
             assert!(err.message.contains(why), "{value}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_iati_publisher_follows_iatis_identifier_rules() {
+        assert_eq!(config(true, &[]).unwrap().iati, None);
+        let named = [
+            ("IATI_REPORTING_ORG_REF", "GB-SC-SC012345"),
+            ("IATI_REPORTING_ORG_NAME", "Glenmuir Council"),
+        ];
+        assert_eq!(
+            config(true, &named).unwrap().iati,
+            Some(IatiPublisher {
+                reference: "GB-SC-SC012345".into(),
+                name: "Glenmuir Council".into(),
+                kind: "11".into(),
+            })
+        );
+        for (vars, variable) in [
+            (
+                &[("IATI_REPORTING_ORG_REF", "GB-SC-SC012345")][..],
+                "IATI_REPORTING_ORG_NAME",
+            ),
+            (
+                &[named[1], ("IATI_REPORTING_ORG_REF", "GB SC 1")][..],
+                "IATI_REPORTING_ORG_REF",
+            ),
+            (
+                &[named[1], ("IATI_REPORTING_ORG_REF", "GB-SC/1")][..],
+                "IATI_REPORTING_ORG_REF",
+            ),
+            (
+                &[named[0], named[1], ("IATI_REPORTING_ORG_TYPE", "12")][..],
+                "IATI_REPORTING_ORG_TYPE",
+            ),
+        ] {
+            assert_eq!(config(true, vars).unwrap_err().variable, variable);
         }
     }
 

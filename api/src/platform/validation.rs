@@ -40,6 +40,26 @@ pub fn date_range() -> String {
     format!("{EARLIEST_DATE} to {LATEST_DATE}")
 }
 
+/// A day written `YYYY-MM-DD` within the range; the error says what is wrong with `text`, for
+/// the caller to report against its field.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date in YYYY-MM-DD form"))?;
+    if !date_in_range(date) {
+        return Err(format!(
+            "`{text}` is outside the dates this service accepts, {}",
+            date_range()
+        ));
+    }
+    Ok(date)
+}
+
+/// An id given as text; BAD_USER_INPUT naming `field` otherwise.
+pub fn parse_id(text: &str, field: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(text)
+        .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}
+
 /// What stored text may hold. Both kinds refuse control characters: NUL cannot be stored in
 /// PostgreSQL at all (SQLite would keep it), and the others (BEL, ESC, …) corrupt the terminals,
 /// logs, CSV files and reports text ends up in. Only free text keeps tab and line breaks.

@@ -353,6 +353,13 @@ async fn get(state: &AppState, req: &HttpRequest, media: MediaType) -> Result<Re
 }
 
 async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor, Reply> {
+    actor_of(state, req)
+        .await
+        .map_err(|err| Reply::failure(err, req))
+}
+
+/// Who sent the request, by its bearer token: for GraphQL and the downloads alike.
+pub(super) async fn actor_of(state: &AppState, req: &HttpRequest) -> Result<auth::Actor, ApiError> {
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -364,7 +371,36 @@ async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<auth::Actor
         state.clock.today(),
     )
     .await
-    .map_err(|err| Reply::failure(err, req))
+}
+
+/// The HTTP status (and the header that explains it) of a failure outside a GraphQL
+/// operation's execution: no token, a database failure, the timeout, load.
+pub(super) fn failure_status(err: &ApiError) -> (StatusCode, Option<(HeaderName, &'static str)>) {
+    match err {
+        ApiError::Unauthenticated | ApiError::TokenRefused(_) => (
+            StatusCode::UNAUTHORIZED,
+            Some((header::WWW_AUTHENTICATE, "Bearer")),
+        ),
+        ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, None),
+        ApiError::Busy(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some((header::RETRY_AFTER, RETRY_AFTER_SECONDS)),
+        ),
+        ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        _ => (StatusCode::BAD_REQUEST, None),
+    }
+}
+
+/// An error as the client sees it, in the shape of a GraphQL error (`message`, `extensions.code`
+/// and `field` or `rows`), with an INTERNAL cause logged under the request id.
+pub(super) fn client_errors(err: ApiError, req: &HttpRequest) -> Vec<ServerError> {
+    let error = async_graphql::Error::from(err);
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error.source = error.source;
+    let mut errors = vec![server_error];
+    report_internal_errors(&mut errors, RequestId::of(req).as_str());
+    errors
 }
 
 /// Reads the body, refusing it as soon as it outgrows the limit (`variable` configures it).
@@ -647,28 +683,10 @@ impl Reply {
 
     /// A failure outside execution: no token, a database failure, the timeout.
     fn failure(err: ApiError, req: &HttpRequest) -> Self {
-        let (status, header) = match err {
-            ApiError::Unauthenticated | ApiError::TokenRefused(_) => (
-                StatusCode::UNAUTHORIZED,
-                Some((header::WWW_AUTHENTICATE, "Bearer")),
-            ),
-            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, None),
-            ApiError::Busy(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Some((header::RETRY_AFTER, RETRY_AFTER_SECONDS)),
-            ),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
-            _ => (StatusCode::BAD_REQUEST, None),
-        };
-        let error = async_graphql::Error::from(err);
-        let mut server_error = ServerError::new(error.message, None);
-        server_error.extensions = error.extensions;
-        server_error.source = error.source;
-        let mut errors = vec![server_error];
-        report_internal_errors(&mut errors, RequestId::of(req).as_str());
+        let (status, header) = failure_status(&err);
         Self {
             status,
-            response: Box::new(Response::from_errors(errors)),
+            response: Box::new(Response::from_errors(client_errors(err, req))),
             executed: false,
             headers: header.into_iter().collect(),
         }

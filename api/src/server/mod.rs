@@ -1,6 +1,7 @@
 //! The top floor: the HTTP server, its routes and middleware, the application state and the
 //! assembled GraphQL schema. Only `cli` and tests stand above it.
 
+pub mod exports;
 pub mod http;
 pub mod schema;
 pub mod state;
@@ -71,6 +72,8 @@ impl Application {
             clock: config.clock,
             metrics: metrics::Metrics::default(),
             metrics_access: config.metrics,
+            disclosure: config.disclosure,
+            iati: config.iati,
             db,
         });
         let cors_origins = config.cors_origins;
@@ -78,6 +81,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(http::routes)
+                .configure(exports::routes)
                 // Without CORS_ORIGINS no CORS headers at all: browsers keep pages of other
                 // origins out.
                 .wrap(Condition::new(

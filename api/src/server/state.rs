@@ -1,6 +1,7 @@
 //! The application state every handler shares: one struct because each request needs all of
-//! it together (the pool, the schema, the token verifier, the limits and the metrics), and
-//! actix hands handlers one `web::Data`.
+//! it together (the pool, the schema, the token verifier, the limits and the metrics, and for
+//! downloads the disclosure settings and the IATI publisher), and actix hands handlers one
+//! `web::Data`.
 
 use sea_orm::DatabaseConnection;
 
@@ -8,7 +9,7 @@ use crate::{
     access::auth::TokenVerifier,
     platform::{
         clock::Clock,
-        config::{Limits, MetricsAccess},
+        config::{Disclosure, IatiPublisher, Limits, MetricsAccess},
         metrics::Metrics,
     },
     server::schema::ApiSchema,
@@ -27,4 +28,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Who may read `/metrics` (a token, anyone, or nobody).
     pub metrics_access: MetricsAccess,
+    /// Disclosure control, for the downloads (the schema holds its own copy for GraphQL).
+    pub disclosure: Disclosure,
+    /// Who publishes the IATI files; `None` turns them off.
+    pub iati: Option<IatiPublisher>,
 }

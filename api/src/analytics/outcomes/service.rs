@@ -56,13 +56,21 @@ pub struct CheckedScope {
     pub dimensions: Vec<Dimension>,
 }
 
-/// Checks a request against the database: the indicator exists, and a named partnership and
-/// interventions are visible to the caller (NOT_FOUND otherwise, as everywhere).
+/// At most this many ids or codes in one filter list: a dashboard names a handful, and the list
+/// becomes an `IN (…)` of bound parameters.
+pub const MAX_FILTER_VALUES: usize = 100;
+
+/// Checks a request: the grouping names at most two distinct dimensions, the observation dates
+/// are in order and each filter list is bounded (BAD_USER_INPUT naming the input, as GraphQL
+/// and the downloads both name it), then against the database: the indicator exists, and a
+/// named partnership and interventions are visible to the caller (NOT_FOUND otherwise, as
+/// everywhere).
 pub async fn check(
     db: &impl ConnectionTrait,
     actor: &Actor,
     request: ScopeRequest,
 ) -> ApiResult<CheckedScope> {
+    check_shape(&request)?;
     let indicator = indicator::Entity::find_by_id(request.indicator_id)
         .one(db)
         .await?
@@ -101,6 +109,44 @@ pub async fn check(
         indicator,
         dimensions: request.dimensions,
     })
+}
+
+/// The checks of [`check`] that need no database.
+fn check_shape(request: &ScopeRequest) -> ApiResult<()> {
+    let dimensions = &request.dimensions;
+    if dimensions.len() > 2 {
+        return Err(ApiError::bad_input(
+            "groupBy",
+            "group by at most two dimensions",
+        ));
+    }
+    if dimensions.len() == 2 && dimensions[0] == dimensions[1] {
+        return Err(ApiError::bad_input(
+            "groupBy",
+            "groupBy names the same dimension twice",
+        ));
+    }
+    if let (Some(from), Some(to)) = (request.observed_from, request.observed_to)
+        && from > to
+    {
+        return Err(ApiError::bad_input(
+            "observedTo",
+            "observedTo is before observedFrom",
+        ));
+    }
+    for (field, len, what) in [
+        ("interventionIds", request.intervention_ids.len(), "ids"),
+        ("providerIds", request.provider_ids.len(), "ids"),
+        ("areaCodes", request.area_codes.len(), "codes"),
+    ] {
+        if len > MAX_FILTER_VALUES {
+            return Err(ApiError::bad_input(
+                field,
+                format!("{field} lists at most {MAX_FILTER_VALUES} {what}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The §6.2 numbers of one cell as the caller may see them (§6.4). Counts are of enrolments

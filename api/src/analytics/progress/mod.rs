@@ -11,15 +11,14 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::NaiveDate;
 use entity::target;
 
-use self::service::{TargetKey, actual, expected, status};
-use super::{DisclosureInfo, as_of_or_today, disclosure};
+use self::service::{TargetWithProgress, expected, target_keys};
+use super::{DisclosureInfo, as_of_or_today};
 use crate::{
     access::policy,
     graphql::{
         clock, db_and_actor, disclosure as disclosure_settings, parse_id, request, scalars::Date,
     },
     partnership::targets::Target,
-    platform::error::ApiError,
 };
 
 /// Where a target stands on a day.
@@ -97,42 +96,44 @@ pub async fn progress_of(
     as_of: NaiveDate,
 ) -> async_graphql::Result<Vec<TargetProgress>> {
     let request = request(ctx)?;
-    let settings = disclosure_settings(ctx)?;
-    let keys: Vec<TargetKey> = targets
-        .iter()
-        .map(|target| (target.partnership_id, target.indicator_id, as_of))
-        .collect();
-    let counts = request.loaders.target_counts.load_many(keys).await?;
+    let counts = request
+        .loaders
+        .target_counts
+        .load_many(target_keys(&targets, as_of))
+        .await?;
     let indicators = request
         .loaders
         .indicators
         .load_many(targets.iter().map(|target| target.indicator_id))
         .await?;
-    targets
+    let progress = service::progress_of(
+        disclosure_settings(ctx)?,
+        &request.actor,
+        targets,
+        &indicators,
+        &counts,
+        as_of,
+    )?;
+    Ok(progress
         .into_iter()
-        .map(|target| {
-            let indicator = indicators
-                .get(&target.indicator_id)
-                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
-            let counts = counts
-                .get(&(target.partnership_id, target.indicator_id, as_of))
-                .cloned()
-                .unwrap_or_default();
-            let rule =
-                disclosure::rule_for(settings, &request.actor, counts.withheld.participants.units);
-            let actual = actual(&rule, target.aggregation, &counts);
-            Ok(TargetProgress {
-                status: status(&target, indicator.higher_is_better, actual.value, as_of).into(),
-                actual: actual.value,
-                participants: actual.participants,
-                suppressed: actual.suppressed,
-                excludes_unshared: actual.excludes_unshared,
-                disclosure: DisclosureInfo::from(&rule),
-                target,
-                as_of,
-            })
-        })
-        .collect()
+        .map(
+            |TargetWithProgress {
+                 target, progress, ..
+             }| {
+                let actual = progress.actual;
+                TargetProgress {
+                    status: progress.status.into(),
+                    actual: actual.value,
+                    participants: actual.participants,
+                    suppressed: actual.suppressed,
+                    excludes_unshared: actual.excludes_unshared,
+                    disclosure: DisclosureInfo::from(&progress.rule),
+                    target,
+                    as_of,
+                }
+            },
+        )
+        .collect())
 }
 
 #[derive(Default)]

@@ -5,16 +5,20 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use entity::{enums::TargetAggregation, target};
-use sea_orm::{ConnectionTrait, DbErr};
+use entity::{enums::TargetAggregation, indicator, target};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
-    access::auth::Actor,
+    access::{auth::Actor, policy},
     analytics::{
         aggregate::{self, Counts, Dimension, Key, Part, Tally},
-        disclosure::{Rule, Statistic},
+        disclosure::{self, Rule, Statistic},
         scope::Scope,
+    },
+    platform::{
+        config::Disclosure,
+        error::{ApiError, ApiResult},
     },
 };
 
@@ -104,7 +108,7 @@ pub fn expected(target: &target::Model, as_of: NaiveDate) -> f64 {
 
 /// Whether a higher actual is better for this target: percentages of young people always; means
 /// as the indicator says.
-fn higher_is_better(aggregation: TargetAggregation, indicator_higher_is_better: bool) -> bool {
+pub fn higher_is_better(aggregation: TargetAggregation, indicator_higher_is_better: bool) -> bool {
     match aggregation {
         TargetAggregation::PercentImproved | TargetAggregation::PercentAchieved => true,
         TargetAggregation::MeanLatest | TargetAggregation::MeanChange => indicator_higher_is_better,
@@ -136,6 +140,96 @@ pub fn status(
     } else {
         ProgressStatus::AtRisk
     }
+}
+
+/// A target's progress on a day as the caller may see it (§6.3, §6.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// How the actual value was protected.
+    pub rule: Rule,
+    pub actual: Actual,
+    pub status: ProgressStatus,
+}
+
+/// One target with its indicator and its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetWithProgress {
+    pub target: target::Model,
+    pub indicator: indicator::Model,
+    pub progress: Progress,
+}
+
+/// The keys of [`target_counts`] for these targets on `as_of`.
+pub fn target_keys(targets: &[target::Model], as_of: NaiveDate) -> Vec<TargetKey> {
+    targets
+        .iter()
+        .map(|target| (target.partnership_id, target.indicator_id, as_of))
+        .collect()
+}
+
+/// The progress of `targets` on `as_of`, from their `indicators` and their `counts` (as
+/// [`target_counts`] loads them), under the disclosure `settings`: each target's rule, its
+/// actual value as the caller may see it, and its status.
+pub fn progress_of(
+    settings: Disclosure,
+    actor: &Actor,
+    targets: Vec<target::Model>,
+    indicators: &HashMap<Uuid, indicator::Model>,
+    counts: &HashMap<TargetKey, Counts>,
+    as_of: NaiveDate,
+) -> ApiResult<Vec<TargetWithProgress>> {
+    targets
+        .into_iter()
+        .map(|target| {
+            let indicator = indicators
+                .get(&target.indicator_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("a target whose indicator is missing"))?;
+            let counts = counts
+                .get(&(target.partnership_id, target.indicator_id, as_of))
+                .cloned()
+                .unwrap_or_default();
+            let rule = disclosure::rule_for(settings, actor, counts.withheld.participants.units);
+            let actual = actual(&rule, target.aggregation, &counts);
+            let progress = Progress {
+                status: status(&target, indicator.higher_is_better, actual.value, as_of),
+                actual,
+                rule,
+            };
+            Ok(TargetWithProgress {
+                target,
+                indicator,
+                progress,
+            })
+        })
+        .collect()
+}
+
+/// Every target of a partnership, in the order they were created, with its progress on
+/// `as_of`: what `targetProgress` answers, for callers outside GraphQL. NOT_FOUND unless the
+/// caller sees the partnership.
+pub async fn partnership_progress(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: Disclosure,
+    partnership_id: Uuid,
+    as_of: NaiveDate,
+) -> ApiResult<Vec<TargetWithProgress>> {
+    policy::role_in_partnership(db, actor, partnership_id).await?;
+    let targets = target::Entity::find()
+        .filter(target::Column::PartnershipId.eq(partnership_id))
+        .order_by_asc(target::Column::Id)
+        .all(db)
+        .await?;
+    let indicators: HashMap<Uuid, indicator::Model> = indicator::Entity::find()
+        .filter(indicator::Column::Id.is_in(targets.iter().map(|target| target.indicator_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|indicator| (indicator.id, indicator))
+        .collect();
+    let counts = target_counts(db, actor, &target_keys(&targets, as_of)).await?;
+    progress_of(settings, actor, targets, &indicators, &counts, as_of)
 }
 
 /// Which targets' counts to load: (partnership, indicator, as-of day).
