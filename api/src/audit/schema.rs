@@ -103,7 +103,7 @@ impl AuditQuery {
     ) -> async_graphql::Result<Page<AuditEvent>> {
         let (db, actor) = db_and_actor(ctx)?;
         let visible = audit::visible_events(actor)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = filter.unwrap_or_default();
         let criteria = EventCriteria {
             partnership_id: filter

@@ -7,7 +7,7 @@
 //! are never counted.
 
 use async_graphql::{
-    OutputType, SimpleObject,
+    Context, OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
 use std::{collections::HashMap, hash::Hash};
@@ -28,6 +28,7 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 #[derive(SimpleObject)]
 pub struct ConnectionFields {
     /// How many rows match the filter (only rows the caller may see).
+    // Counted only when selected (`PageRequest`): 0 otherwise, and then never sent.
     pub total_count: u64,
 }
 
@@ -40,15 +41,18 @@ pub enum Order {
     NewestFirst,
 }
 
-/// A validated `first`/`after` pair.
+/// A validated `first`/`after` pair, and whether the client selected `totalCount`: counting
+/// every matching row is a statement of its own, spent only when the answer is wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     first: u64,
     after: Option<Uuid>,
+    counts_total: bool,
 }
 
 impl PageRequest {
-    pub fn parse(first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
+    /// The page the connection field of `ctx` asks for.
+    pub fn parse(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
         let first = match first {
             None => DEFAULT_PAGE_SIZE,
             Some(first) => u64::try_from(first)
@@ -68,11 +72,16 @@ impl PageRequest {
                 })
             })
             .transpose()?;
-        Ok(Self { first, after })
+        let counts_total = ctx.look_ahead().field("totalCount").exists();
+        Ok(Self {
+            first,
+            after,
+            counts_total,
+        })
     }
 }
 
-/// Fetches one page of `select` (already filtered) and its total count.
+/// Fetches one page of `select` (already filtered) and, when the client asked, its total count.
 pub async fn fetch_page<E, T>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -87,7 +96,11 @@ where
     E::Model: Sync,
     T: OutputType,
 {
-    let total_count = select.clone().count(db).await?;
+    let total_count = if request.counts_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
     let mut query = match order {
         Order::OldestFirst => select.order_by_asc(id_column),
         Order::NewestFirst => select.order_by_desc(id_column),
@@ -117,6 +130,7 @@ where
 /// connection's DataLoader holds.
 #[derive(Debug, Clone)]
 pub struct ChildPage<M> {
+    /// 0 when the client did not select `totalCount`, so it was not counted.
     total_count: u64,
     rows: Vec<M>,
     has_next_page: bool,
@@ -175,15 +189,20 @@ where
 {
     let parent = parent.into_simple_expr();
     let select = select.filter(parent.clone().is_in(parents.iter().cloned()));
-    let totals: Vec<(K, i64)> = select
-        .clone()
-        .select_only()
-        .expr(parent.clone())
-        .expr(Func::count(id.into_simple_expr()))
-        .group_by(parent.clone())
-        .into_tuple()
-        .all(db)
-        .await?;
+    let mut totals: HashMap<K, i64> = HashMap::new();
+    if request.counts_total {
+        totals = select
+            .clone()
+            .select_only()
+            .expr(parent.clone())
+            .expr(Func::count(id.into_simple_expr()))
+            .group_by(parent.clone())
+            .into_tuple::<(K, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+    }
 
     let mut matching = select.expr_as(parent, PAGE_PARENT);
     if let Some(after) = request.after {
@@ -221,18 +240,25 @@ where
             .push(M::from_query_result(&row, "")?);
     }
 
-    Ok(totals
-        .into_iter()
-        .map(|(parent, total)| {
-            let mut children = rows.remove(&parent).unwrap_or_default();
+    Ok(parents
+        .iter()
+        .filter_map(|parent| {
+            let total = totals.remove(parent);
+            let children = rows.remove(parent);
+            if total.is_none() && children.is_none() {
+                return None;
+            }
+            let mut children = children.unwrap_or_default();
             let has_next_page = children.len() as u64 > request.first;
             children.truncate(request.first as usize);
             let page = ChildPage {
-                total_count: u64::try_from(total).unwrap_or_default(),
+                total_count: total
+                    .and_then(|total| u64::try_from(total).ok())
+                    .unwrap_or(0),
                 rows: children,
                 has_next_page,
             };
-            (parent, page)
+            Some((parent.clone(), page))
         })
         .collect())
 }

@@ -118,7 +118,7 @@ impl Intervention {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Enrolment>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let of: EnrolmentsOf = |loaders| &loaders.intervention_enrolments;
         Enrolment::page_of(ctx, of, self.0.id, page, "Intervention.enrolments").await
     }
@@ -131,7 +131,7 @@ impl Intervention {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<EvaluationSubmission>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let loaded = request(ctx)?
             .loaders
             .intervention_submissions

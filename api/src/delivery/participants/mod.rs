@@ -129,7 +129,7 @@ impl Participant {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Enrolment>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let of: EnrolmentsOf = |loaders| &loaders.participant_enrolments;
         Enrolment::page_of(ctx, of, self.0.id, page, "Participant.enrolments").await
     }
@@ -144,7 +144,7 @@ impl Participant {
     ) -> async_graphql::Result<Page<AccessEvent>> {
         let request = request(ctx)?;
         policy::may_read_access_log(&request.actor, self.0.provider_id)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let loaded = request
             .loaders
             .access_logs
@@ -293,7 +293,7 @@ impl ParticipantQuery {
     ) -> async_graphql::Result<Page<Participant>> {
         let (db, actor) = db_and_actor(ctx)?;
         let request = request(ctx)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let criteria = filter.map(ParticipantFilter::into_criteria);
         let select = service::visible(actor, &criteria.unwrap_or_default());
         let reveal = |model| Participant::reveal(request, model, "Query.participants");

@@ -111,7 +111,7 @@ impl OrganisationQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Page<Organisation>> {
         let (db, _) = db_and_actor(ctx)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = filter.unwrap_or_default();
         let criteria = OrganisationCriteria {
             kind: filter.kind,

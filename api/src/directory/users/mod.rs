@@ -119,7 +119,7 @@ impl UserQuery {
         // Refused before the paging and filter arguments are read, so a non-admin always hears
         // FORBIDDEN.
         let listable = service::visible(actor)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = filter.unwrap_or_default();
         let criteria = UserCriteria {
             organisation_id: filter

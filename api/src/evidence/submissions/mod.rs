@@ -63,7 +63,7 @@ impl EvaluationSubmission {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Story>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let loaded = request(ctx)?
             .loaders
             .submission_stories
@@ -134,7 +134,7 @@ impl EvaluationSubmission {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<crate::evidence::outcome_records::OutcomeRecord>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         crate::evidence::outcome_records::records_of(ctx, self.0.id, page).await
     }
     /// Per indicator, the records' counts and means (DESIGN §6.1), with small numbers withheld
@@ -234,7 +234,7 @@ impl SubmissionQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Page<EvaluationSubmission>> {
         let (db, actor) = db_and_actor(ctx)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = filter.unwrap_or_default();
         let filter = service::SubmissionListFilter {
             partnership_id: filter

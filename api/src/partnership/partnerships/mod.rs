@@ -159,7 +159,7 @@ impl Partnership {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<Intervention>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = InterventionFilter {
             status,
             provider_id: provider_id
@@ -203,7 +203,7 @@ impl Partnership {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<EvaluationSubmission>> {
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let loaded = request(ctx)?
             .loaders
             .partnership_submissions
@@ -379,7 +379,7 @@ impl PartnershipQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Page<Partnership>> {
         let (db, actor) = db_and_actor(ctx)?;
-        let page = PageRequest::parse(first, after)?;
+        let page = PageRequest::parse(ctx, first, after)?;
         let filter = filter.unwrap_or_default();
         let filter = service::Filter {
             status: filter.status,
