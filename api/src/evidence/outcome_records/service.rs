@@ -143,9 +143,10 @@ impl RowNames for UpdateNames {
     }
 }
 
-/// Ids per `IN (…)` list: far below every backend's bind-parameter limit, and large enough that
-/// a batch or CSV file at the default limits needs one statement per lookup.
-pub(crate) const IN_LIST_CHUNK: usize = 10_000;
+/// Ids per `IN (…)` list: far below every backend's bind-parameter limit, large enough that a
+/// batch of `MAX_BATCH_ROWS` needs one statement per lookup, and small enough that the statements
+/// the driver prepares and caches on each connection stay small (see [`ROWS_PER_INSERT`]).
+pub(crate) const IN_LIST_CHUNK: usize = 1_000;
 
 /// Where a key a new record would repeat was seen first.
 enum Seen {
@@ -432,8 +433,13 @@ pub async fn prepare(
         .collect())
 }
 
-/// Writes prepared records with as few INSERT statements as the backend's limit on bind
-/// parameters allows (SQLite 32766, PostgreSQL 65535).
+/// Rows per INSERT statement. More rows per statement saves little past a few hundred, and the
+/// driver prepares and caches each distinct statement on every connection: statements of
+/// thousands of rows held megabytes of parameter metadata per connection.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes prepared records in INSERT statements of [`ROWS_PER_INSERT`] rows, within the
+/// backend's limit on bind parameters (SQLite 32766, PostgreSQL 65535).
 pub async fn insert(
     conn: &impl ConnectionTrait,
     records: &[outcome_record::Model],
@@ -442,7 +448,8 @@ pub async fn insert(
         DbBackend::Postgres => 65_535,
         _ => 32_766,
     };
-    let rows_per_statement = (max_parameters / outcome_record::Column::iter().count()).max(1);
+    let rows_per_statement = (max_parameters / outcome_record::Column::iter().count())
+        .clamp(1, ROWS_PER_INSERT);
     for chunk in records.chunks(rows_per_statement) {
         outcome_record::Entity::insert_many(chunk.iter().map(|record| {
             outcome_record::ActiveModel {
