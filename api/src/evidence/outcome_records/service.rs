@@ -448,8 +448,8 @@ pub async fn insert(
         DbBackend::Postgres => 65_535,
         _ => 32_766,
     };
-    let rows_per_statement = (max_parameters / outcome_record::Column::iter().count())
-        .clamp(1, ROWS_PER_INSERT);
+    let rows_per_statement =
+        (max_parameters / outcome_record::Column::iter().count()).clamp(1, ROWS_PER_INSERT);
     for chunk in records.chunks(rows_per_statement) {
         outcome_record::Entity::insert_many(chunk.iter().map(|record| {
             outcome_record::ActiveModel {

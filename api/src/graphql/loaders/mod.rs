@@ -135,7 +135,8 @@ type RowFilter<K> = Box<dyn Fn(&[K]) -> Condition + Send + Sync>;
 /// One page of each parent's children under the actor's row filter: every one-to-many relation
 /// field that is a connection. The key holds the parent, the page and the field's own arguments
 /// (`A`, a status filter, say), since the page and the arguments change what `totalCount`
-/// counts; keys that share them are read together, in two statements for any number of parents.
+/// counts; keys that share them are read together, in one statement for any number of parents
+/// (two when `totalCount` is selected).
 /// Rows decode as `M`: the entity's model, or the model with what the children's select adds.
 pub struct ChildPagesLoader<E: EntityTrait, A = (), M = <E as EntityTrait>::Model, K = Uuid> {
     db: DatabaseConnection,
