@@ -171,9 +171,8 @@ impl<M> ChildPage<M> {
 
 /// One page of children for each of many parents, in one statement whatever the number of
 /// parents (a `ROW_NUMBER()` window per parent), and a grouped count when `totalCount` is
-/// selected. `select` is already
-/// filtered by the caller's rules and may join: `parent` is the column that groups the children,
-/// of the children's table or of a joined one. Rows decode as `M` (the entity's model, or a
+/// selected. `select` is already filtered by the caller's rules and may join: `parent` is the
+/// column that groups the children, of the children's table or of a joined one. Rows decode as `M` (the entity's model, or a
 /// model with columns the select added). Parents without children are absent (an empty page).
 pub async fn fetch_pages_by_parent<E, M, K>(
     db: &impl ConnectionTrait,
