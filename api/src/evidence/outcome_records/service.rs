@@ -21,8 +21,8 @@ use entity::{
     evaluation_submission, indicator, intervention, intervention_indicator, outcome_record,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    DbErr, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryResult, QuerySelect,
     QueryTrait, RelationTrait, Select,
 };
 use serde_json::json;
@@ -233,13 +233,22 @@ pub async fn check(
     };
 
     // The keys stored records already hold, across all submissions (the database's unique
-    // indexes are global too), for the enrolments this batch names.
+    // indexes are global too), for the enrolments this batch names: their baselines, and
+    // whatever was observed on the batch's days. Nothing else can clash, and a young person's
+    // whole history is most of the rows otherwise read.
     let mut baselines: HashMap<(Uuid, Uuid), Seen> = HashMap::new();
     let mut observations: HashMap<(Uuid, Uuid, OutcomePhase, NaiveDate), Seen> = HashMap::new();
     let known: Vec<Uuid> = requested
         .into_iter()
         .filter(|id| enrolments.contains(id))
         .collect();
+    let days = drafts.iter().map(|draft| draft.observed_on);
+    let (Some(first_day), Some(last_day)) = (days.clone().min(), days.max()) else {
+        return Ok(Vec::new());
+    };
+    let may_clash = Condition::any()
+        .add(outcome_record::Column::Phase.eq(OutcomePhase::Baseline))
+        .add(outcome_record::Column::ObservedOn.between(first_day, last_day));
     for chunk in known.chunks(IN_LIST_CHUNK) {
         let stored: Vec<(Uuid, Uuid, Uuid, OutcomePhase, NaiveDate, Uuid)> =
             outcome_record::Entity::find()
@@ -253,6 +262,7 @@ pub async fn check(
                     outcome_record::Column::SubmissionId,
                 ])
                 .filter(outcome_record::Column::EnrolmentId.is_in(chunk.iter().copied()))
+                .filter(may_clash.clone())
                 .into_tuple()
                 .all(conn)
                 .await?;
