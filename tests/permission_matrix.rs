@@ -28,6 +28,7 @@ use Outcome::{Allowed as A, Forbidden as F, NotFound as N};
 enum Subject {
     ProviderAOrganisation,
     ViewerUser,
+    Confidence,
     P1,
     ProviderAMembership,
     LeavingMembership,
@@ -64,6 +65,7 @@ impl Subject {
                 version_of!(organisation, world.provider_a.organisation_id)
             }
             Subject::ViewerUser => version_of!(user, world.viewer.id),
+            Subject::Confidence => version_of!(indicator, world.confidence),
             Subject::P1 => version_of!(partnership, world.p1),
             Subject::ProviderAMembership => version_of!(partnership_member, world.membership_a),
             Subject::LeavingMembership => version_of!(partnership_member, world.membership_leaving),
@@ -276,6 +278,33 @@ fn rows() -> Vec<Row> {
             document: "mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } } }",
             variables: |w, n| json!({ "input": { "id": w.viewer.id, "displayName": format!("Viewer {n}") } }),
             versioned: Some(Subject::ViewerUser),
+            upload: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "createArea",
+            document: "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { code } } }",
+            variables: |_, n| json!({ "input": { "code": format!("T{n:08}"), "name": format!("Test area {n}") } }),
+            versioned: None,
+            upload: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "createIndicator",
+            document: "mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { indicator { id } } }",
+            variables: |_, n| {
+                json!({ "input": { "code": format!("MATRIX_{n}"), "name": "Hope", "description": "How hopeful the young person feels.",
+                "kind": "SOFT", "unit": "SCORE", "scaleMin": 1, "scaleMax": 10, "higherIsBetter": true } })
+            },
+            versioned: None,
+            upload: None,
+            expected: [A, F, F, F, F, F],
+        },
+        Row {
+            operation: "updateIndicator",
+            document: "mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { indicator { id } } }",
+            variables: |_, n| json!({ "input": { "description": format!("How confident the young person feels (revision {n}).") } }),
+            versioned: Some(Subject::Confidence),
             upload: None,
             expected: [A, F, F, F, F, F],
         },
