@@ -30,12 +30,8 @@ pub struct World {
     pub enrolment_a1: String,
     /// The CONFIDENCE indicator's id.
     pub confidence: String,
-    /// An organisation with no users and no memberships, for tests that add one.
-    pub spare_organisation: Uuid,
     /// Provider A's membership of P1.
     pub membership_a: String,
-    /// A partner of P1 with no users, for tests that remove a member.
-    pub membership_leaving: String,
     /// A DRAFT practice protocol of P1 that nobody has signed.
     pub draft_agreement: String,
     /// A PROPOSED target of P1.
@@ -114,13 +110,6 @@ impl World {
         app.enrol(&provider_b, &b1, &ib).await;
 
         let confidence = app.indicator_id(&admin, "CONFIDENCE").await;
-        let spare_organisation = app
-            .organisation("Galloway Family Support", OrganisationKind::Voluntary)
-            .await;
-        let leaving = app
-            .organisation("Stranraer Health Visitors", OrganisationKind::Health)
-            .await;
-        let membership_leaving = app.add_member(&commissioner, &p1, leaving, "PARTNER").await;
         let draft = app
             .gql_ok(&commissioner.token,
                 "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
@@ -194,7 +183,6 @@ impl World {
             withdrawable_submission,
             accepted_submission,
             membership_a,
-            membership_leaving,
             draft_agreement,
             proposed_target,
             admin,
@@ -212,20 +200,7 @@ impl World {
             b1,
             enrolment_a1,
             confidence,
-            spare_organisation,
         }
-    }
-
-    /// Everyone, with a label for assertion messages.
-    pub fn everyone(&self) -> [(&'static str, &TestUser); 6] {
-        [
-            ("admin", &self.admin),
-            ("commissioner", &self.commissioner),
-            ("provider A", &self.provider_a),
-            ("provider B", &self.provider_b),
-            ("viewer", &self.viewer),
-            ("outsider", &self.outsider),
-        ]
     }
 }
 
