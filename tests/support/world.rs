@@ -234,6 +234,8 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Creates an intervention of `provider_id` in the partnership as `by`, reporting on
+    /// CONFIDENCE; returns its id.
     pub async fn intervention(
         &self,
         by: &TestUser,
@@ -242,15 +244,39 @@ impl TestApp {
         name: &str,
     ) -> String {
         let confidence = self.indicator_id(by, "CONFIDENCE").await;
+        self.intervention_with(
+            by,
+            partnership_id,
+            provider_id,
+            json!({ "name": name, "indicatorIds": [confidence] }),
+        )
+        .await
+    }
+
+    /// Creates an intervention of `provider_id` in the partnership as `by`; `details` holds its
+    /// name and `indicatorIds`, and may replace the defaults (an alternative-education service
+    /// in Dumfries and Galloway from 17 August 2026). Returns its id.
+    pub async fn intervention_with(
+        &self,
+        by: &TestUser,
+        partnership_id: &str,
+        provider_id: Uuid,
+        details: Value,
+    ) -> String {
+        let mut input = json!({
+            "partnershipId": partnership_id, "providerId": provider_id,
+            "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
+            "areaCode": "S12000006", "startDate": "2026-08-17",
+        });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(details.as_object().unwrap().clone());
         let data = self
             .gql_ok(
                 &by.token,
                 "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
-                json!({ "input": {
-                    "partnershipId": partnership_id, "providerId": provider_id, "name": name,
-                    "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
-                    "areaCode": "S12000006", "startDate": "2026-08-17", "indicatorIds": [confidence],
-                }}),
+                json!({ "input": input }),
             )
             .await;
         id_at(&data, &["createIntervention", "intervention", "id"])
