@@ -16,6 +16,11 @@ pub type Row<'a> = (usize, &'a str, &'a str, &'a str, f64);
 impl TestApp {
     /// Adds records to the caseload's submission as its provider.
     pub async fn add_rows(&self, caseload: &Caseload, rows: &[Row<'_>]) {
+        self.add_rows_to(caseload, &caseload.submission, rows).await;
+    }
+
+    /// Adds records to one of the caseload provider's submissions, as the provider.
+    pub async fn add_rows_to(&self, caseload: &Caseload, submission: &str, rows: &[Row<'_>]) {
         let records: Vec<Value> = rows
             .iter()
             .map(|(who, code, phase, observed_on, value)| {
@@ -28,18 +33,23 @@ impl TestApp {
         self.gql_ok(
             &caseload.provider.token,
             "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
-            json!({ "input": { "submissionId": caseload.submission, "records": records } }),
+            json!({ "input": { "submissionId": submission, "records": records } }),
         )
         .await;
     }
 
     /// Submits the caseload's submission and has its commissioner accept it.
     pub async fn accept(&self, caseload: &Caseload) {
-        self.submit(&caseload.provider, &caseload.submission).await;
+        self.accept_submission(caseload, &caseload.submission).await;
+    }
+
+    /// Submits one of the caseload provider's submissions and has its commissioner accept it.
+    pub async fn accept_submission(&self, caseload: &Caseload, submission: &str) {
+        self.submit(&caseload.provider, submission).await;
         let reviewed = self
             .review(
                 &caseload.commissioner,
-                &caseload.submission,
+                submission,
                 "ACCEPT",
                 Some("Thank you"),
             )
