@@ -62,8 +62,20 @@ impl TestApp {
     pub async fn target(
         &self,
         caseload: &Caseload,
-        (title, indicator, aggregation): (&str, &str, &str),
+        names: (&str, &str, &str),
         (baseline, target): (f64, f64),
+    ) {
+        self.target_until(caseload, names, (baseline, target, "2027-07-01"))
+            .await;
+    }
+
+    /// Creates a (PROPOSED) target of the caseload's partnership as its commissioner, from
+    /// 1 September 2026 to `target_date`.
+    pub async fn target_until(
+        &self,
+        caseload: &Caseload,
+        (title, indicator, aggregation): (&str, &str, &str),
+        (baseline, target, target_date): (f64, f64, &str),
     ) {
         self.gql_ok(
             &caseload.commissioner.token,
@@ -71,7 +83,7 @@ impl TestApp {
             json!({ "input": {
                 "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(indicator),
                 "title": title, "aggregation": aggregation, "baselineValue": baseline,
-                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": "2027-07-01",
+                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": target_date,
             }}),
         )
         .await;

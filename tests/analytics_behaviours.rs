@@ -7,27 +7,11 @@ use serde_json::{Value, json};
 
 use crate::analytics::Row;
 use crate::on_both_databases;
-use crate::support::{TestApp, fixtures::Caseload};
-
-/// Creates a target of the caseload's partnership as its commissioner, from 1 September 2026
-/// to `target_date`.
-async fn target_until(
-    app: &TestApp,
-    caseload: &Caseload,
-    (title, indicator, aggregation): (&str, &str, &str),
-    (baseline, target, target_date): (f64, f64, &str),
-) {
-    app.gql_ok(
-        &caseload.commissioner.token,
-        "mutation($input: CreateTargetInput!) { createTarget(input: $input) { target { id } } }",
-        json!({ "input": {
-            "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(indicator),
-            "title": title, "aggregation": aggregation, "baselineValue": baseline,
-            "baselineDate": "2026-09-01", "targetValue": target, "targetDate": target_date,
-        }}),
-    )
-    .await;
-}
+use crate::support::{
+    TestApp,
+    fixtures::{Caseload, TestUser},
+    merged,
+};
 
 /// Each target's (status, actual, expected) as an admin reads them on `as_of`.
 async fn progress_on(app: &TestApp, caseload: &Caseload, as_of: &str) -> Vec<(String, Value)> {
@@ -70,31 +54,27 @@ async fn target_status_follows_the_line_with_a_five_percent_tolerance(app: TestA
     app.accept(&caseload).await;
     // 0 % to 100 % over 128 days (to 7 January 2027): the line is at 50 % on day 64 and
     // 51.5625 % on day 66; the tolerance is 5 % of the 100-point distance, 5 points.
-    target_until(
-        &app,
+    app.target_until(
         &caseload,
         ("Full attendance", "ATTENDANCE_PCT", "MEAN_LATEST"),
         (0.0, 100.0, "2027-01-07"),
     )
     .await;
     // Lower is better: 12 days down to 4, met by the 3 of the exit.
-    target_until(
-        &app,
+    app.target_until(
         &caseload,
         ("Exclusions down to 4 days", "EXCLUSION_DAYS", "MEAN_LATEST"),
         (10.0, 4.0, "2027-07-01"),
     )
     .await;
-    target_until(
-        &app,
+    app.target_until(
         &caseload,
         ("Five fewer days excluded", "EXCLUSION_DAYS", "MEAN_CHANGE"),
         (0.0, -5.0, "2027-07-01"),
     )
     .await;
     // Lower is better, not met (3 is more than 2) by a target day already past on 30 November.
-    target_until(
-        &app,
+    app.target_until(
         &caseload,
         ("Exclusions down to 2 days", "EXCLUSION_DAYS", "MEAN_LATEST"),
         (10.0, 2.0, "2026-11-15"),
@@ -190,50 +170,62 @@ async fn two_years_of_confidence(app: &TestApp) -> Caseload {
     caseload
 }
 
+/// The cells of an analytics query (`(field, input type)`, e.g. `("outcomeTrend",
+/// "OutcomeTrendInput")`) as the admin reads them, each as the list of its `columns`. Every
+/// number is exact and no cell is suppressed.
+async fn admin_cells(
+    app: &TestApp,
+    admin: &TestUser,
+    (field, input_type): (&str, &str),
+    input: Value,
+    columns: &[&str],
+) -> Vec<Value> {
+    let query = format!(
+        "query($input: {input_type}!) {{ {field}(input: $input) {{
+            disclosure {{ method }} cells {{ suppressed {} }}
+        }} }}",
+        columns.join(" ")
+    );
+    let data = app
+        .gql_ok(&admin.token, &query, json!({ "input": input }))
+        .await;
+    assert_eq!(data[field]["disclosure"]["method"], "EXACT");
+    data[field]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| {
+            assert_eq!(cell["suppressed"], false, "{cell}");
+            Value::Array(columns.iter().map(|column| cell[*column].clone()).collect())
+        })
+        .collect()
+}
+
 async fn trends_count_and_average_per_bucket_and_phase(app: TestApp) {
     let caseload = two_years_of_confidence(&app).await;
     let admin = app.admin().await;
     let trend = |bucket: &'static str, filter: Value| {
-        let mut input = json!({
-            "indicatorId": caseload.indicator("CONFIDENCE"), "partnershipId": caseload.partnership,
-            "asOf": "2027-06-30", "bucket": bucket,
-        });
-        input
-            .as_object_mut()
-            .unwrap()
-            .extend(filter.as_object().unwrap().clone());
-        let app = &app;
-        let token = admin.token.clone();
-        async move {
-            let data = app
-                .gql_ok(
-                    &token,
-                    "query($input: OutcomeTrendInput!) { outcomeTrend(input: $input) {
-                        bucket disclosure { method }
-                        cells { bucket bucketStart phase participants records meanValue suppressed }
-                    } }",
-                    json!({ "input": input }),
-                )
-                .await;
-            assert_eq!(data["outcomeTrend"]["bucket"], bucket);
-            assert_eq!(data["outcomeTrend"]["disclosure"]["method"], "EXACT");
-            data["outcomeTrend"]["cells"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|cell| {
-                    assert_eq!(cell["suppressed"], false);
-                    json!([
-                        cell["bucket"],
-                        cell["bucketStart"],
-                        cell["phase"],
-                        cell["participants"],
-                        cell["records"],
-                        cell["meanValue"]
-                    ])
-                })
-                .collect::<Vec<_>>()
-        }
+        let input = merged(
+            json!({
+                "indicatorId": caseload.indicator("CONFIDENCE"), "partnershipId": caseload.partnership,
+                "asOf": "2027-06-30", "bucket": bucket,
+            }),
+            filter,
+        );
+        admin_cells(
+            &app,
+            &admin,
+            ("outcomeTrend", "OutcomeTrendInput"),
+            input,
+            &[
+                "bucket",
+                "bucketStart",
+                "phase",
+                "participants",
+                "records",
+                "meanValue",
+            ],
+        )
     };
     assert_eq!(
         trend("MONTH", json!({})).await,
@@ -320,39 +312,17 @@ async fn summary_filters_keep_only_what_they_name(app: TestApp) {
 
     let admin = app.admin().await;
     let summary = |filter: Value| {
-        let mut input = json!({
-            "indicatorId": caseload.indicator("CONFIDENCE"), "asOf": "2027-06-30",
-        });
-        input
-            .as_object_mut()
-            .unwrap()
-            .extend(filter.as_object().unwrap().clone());
-        let app = &app;
-        let token = admin.token.clone();
-        async move {
-            let data = app
-                .gql_ok(
-                    &token,
-                    "query($input: OutcomeSummaryInput!) { outcomeSummary(input: $input) {
-                        cells { category participants records meanBaseline }
-                    } }",
-                    json!({ "input": input }),
-                )
-                .await;
-            data["outcomeSummary"]["cells"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|cell| {
-                    json!([
-                        cell["category"],
-                        cell["participants"],
-                        cell["records"],
-                        cell["meanBaseline"]
-                    ])
-                })
-                .collect::<Vec<_>>()
-        }
+        let input = merged(
+            json!({ "indicatorId": caseload.indicator("CONFIDENCE"), "asOf": "2027-06-30" }),
+            filter,
+        );
+        admin_cells(
+            &app,
+            &admin,
+            ("outcomeSummary", "OutcomeSummaryInput"),
+            input,
+            &["category", "participants", "records", "meanBaseline"],
+        )
     };
     let p = &caseload.partnership;
     assert_eq!(

@@ -41,7 +41,7 @@ use proptest::{
 use serde_json::{Value, json};
 
 use crate::on_both_databases;
-use crate::support::{TestApp, fixtures::TestUser};
+use crate::support::{TestApp, fixtures::TestUser, merged};
 
 /// Cases per caller kind and database when `PROPTEST_CASES` is not set.
 const DEFAULT_CASES: u32 = 48;
@@ -794,14 +794,13 @@ async fn build(app: &TestApp, case: &Case, n: usize) -> Scene {
         } else {
             json!({ "sharingBasis": "NONE" })
         };
-        let mut details = json!({
-            "birthYear": person.birth_year, "lookedAfter": person.looked_after,
-            "areaCode": person.area, "sex": person.sex,
-        });
-        details
-            .as_object_mut()
-            .unwrap()
-            .extend(sharing.as_object().unwrap().clone());
+        let details = merged(
+            json!({
+                "birthYear": person.birth_year, "lookedAfter": person.looked_after,
+                "areaCode": person.area, "sex": person.sex,
+            }),
+            sharing,
+        );
         let participant = app.participant(provider, &format!("P-{p}"), details).await;
         let enrolment = app
             .enrol(

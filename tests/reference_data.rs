@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, error_code, fixtures::TestUser},
+    support::{TestApp, error_code, fixtures::TestUser, merged},
 };
 
 const CREATE_AREA: &str =
@@ -303,14 +303,7 @@ async fn admins_add_indicators_and_change_them_under_optimistic_concurrency(app:
 async fn an_indicator_must_make_sense_before_it_is_added(app: TestApp) {
     let admin = app.admin().await;
     let before = app.count("indicators").await;
-    let with = |changes: Value| {
-        let mut input = belonging();
-        input["input"]
-            .as_object_mut()
-            .unwrap()
-            .extend(changes.as_object().unwrap().clone());
-        input
-    };
+    let with = |changes: Value| json!({ "input": merged(belonging()["input"].clone(), changes) });
     for (changes, field, says) in [
         (
             json!({ "code": "CONFIDENCE" }),

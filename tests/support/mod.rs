@@ -381,6 +381,14 @@ fn database_url_for(server_url: &str, database: &str) -> String {
     }
 }
 
+/// `base` with the fields of `extra` added or replaced (both JSON objects).
+pub fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
+}
+
 /// The `extensions.code` of the first error.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]

@@ -11,7 +11,7 @@ use entity::enums::{OrganisationKind, UserRole};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{TestApp, fixtures::TestUser};
+use super::{TestApp, fixtures::TestUser, merged};
 
 pub struct World {
     pub admin: TestUser,
@@ -263,15 +263,14 @@ impl TestApp {
         provider_id: Uuid,
         details: Value,
     ) -> String {
-        let mut input = json!({
-            "partnershipId": partnership_id, "providerId": provider_id,
-            "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
-            "areaCode": "S12000006", "startDate": "2026-08-17",
-        });
-        input
-            .as_object_mut()
-            .unwrap()
-            .extend(details.as_object().unwrap().clone());
+        let input = merged(
+            json!({
+                "partnershipId": partnership_id, "providerId": provider_id,
+                "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
+                "areaCode": "S12000006", "startDate": "2026-08-17",
+            }),
+            details,
+        );
         let data = self
             .gql_ok(
                 &by.token,
@@ -289,11 +288,10 @@ impl TestApp {
         reference: &str,
         sharing: Value,
     ) -> String {
-        let mut input = json!({ "reference": reference, "birthYear": 2013, "lookedAfter": true, "areaCode": "S12000006" });
-        input
-            .as_object_mut()
-            .unwrap()
-            .extend(sharing.as_object().unwrap().clone());
+        let input = merged(
+            json!({ "reference": reference, "birthYear": 2013, "lookedAfter": true, "areaCode": "S12000006" }),
+            sharing,
+        );
         let data = self
             .gql_ok(
                 &provider.token,

@@ -40,21 +40,15 @@ const DUPLICATE_CODE: UniqueField = UniqueField {
     message: "an area with this code already exists",
 };
 
-/// An area code: upper-case letters and digits, as GSS codes are written, so that the code one
-/// user types finds the area another created. Lower case is raised rather than refused.
+/// An area code: letters and digits, as GSS codes are written.
 fn code(value: &str) -> ApiResult<String> {
-    let field = "input.code";
-    let value = validation::text(value, field, CODE_MAX_CHARS)?.to_ascii_uppercase();
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-    {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must hold only letters and digits (e.g. S12000006)"),
-        ));
-    }
-    Ok(value)
+    validation::code(
+        value,
+        "input.code",
+        CODE_MAX_CHARS,
+        |_, c| c.is_ascii_uppercase() || c.is_ascii_digit(),
+        "hold only letters and digits (e.g. S12000006)",
+    )
 }
 
 /// Adds an area (admins only).

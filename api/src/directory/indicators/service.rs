@@ -85,26 +85,16 @@ const DUPLICATE_CODE: UniqueField = UniqueField {
     message: "an indicator with this code already exists",
 };
 
-/// An indicator code: CSV imports name indicators by it and match it in upper case, so it is
-/// stored in upper case (lower case is raised, not refused) and holds only what a spreadsheet
-/// cell keeps intact.
+/// An indicator code: CSV imports name indicators by it and match it in upper case, so it holds
+/// only what a spreadsheet cell keeps intact.
 fn code(value: &str) -> ApiResult<String> {
-    let field = "input.code";
-    let value = validation::text(value, field, CODE_MAX_CHARS)?.to_ascii_uppercase();
-    let starts_with_letter = value.starts_with(|c: char| c.is_ascii_uppercase());
-    let plain = value
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if !(starts_with_letter && plain) {
-        return Err(ApiError::bad_input(
-            field,
-            format!(
-                "{field} must start with a letter and hold only letters, digits and underscores \
-                 (e.g. ATTENDANCE_PCT)"
-            ),
-        ));
-    }
-    Ok(value)
+    validation::code(
+        value,
+        "input.code",
+        CODE_MAX_CHARS,
+        |at, c| c.is_ascii_uppercase() || (at > 0 && (c.is_ascii_digit() || c == '_')),
+        "start with a letter and hold only letters, digits and underscores (e.g. ATTENDANCE_PCT)",
+    )
 }
 
 /// The scale a unit allows: SCORE needs both ends, lowest below highest; every other unit
