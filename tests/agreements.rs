@@ -519,9 +519,14 @@ async fn two_last_signatures_at_the_same_moment_agree_it_exactly_once(app: TestA
     let agreement = draft(&app, &p.council, &p.partnership, "PARTNERSHIP_AGREEMENT").await;
     sign(&app, &p.council, &agreement).await;
 
-    let (provider, school) = tokio::join!(
+    // Both signatures wait on the agreement's lock until both are in flight.
+    let lock = app
+        .hold_lock("agreements", agreement["id"].as_str().unwrap())
+        .await;
+    let (provider, school, ()) = tokio::join!(
         sign(&app, &p.provider, &agreement),
-        sign(&app, &p.school, &agreement)
+        sign(&app, &p.school, &agreement),
+        app.release_when_waiting(lock, 2),
     );
     assert!(provider.get("errors").is_none(), "{provider:#}");
     assert!(school.get("errors").is_none(), "{school:#}");

@@ -16,6 +16,11 @@ pub type Row<'a> = (usize, &'a str, &'a str, &'a str, f64);
 impl TestApp {
     /// Adds records to the caseload's submission as its provider.
     pub async fn add_rows(&self, caseload: &Caseload, rows: &[Row<'_>]) {
+        self.add_rows_to(caseload, &caseload.submission, rows).await;
+    }
+
+    /// Adds records to one of the caseload provider's submissions, as the provider.
+    pub async fn add_rows_to(&self, caseload: &Caseload, submission: &str, rows: &[Row<'_>]) {
         let records: Vec<Value> = rows
             .iter()
             .map(|(who, code, phase, observed_on, value)| {
@@ -28,18 +33,23 @@ impl TestApp {
         self.gql_ok(
             &caseload.provider.token,
             "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
-            json!({ "input": { "submissionId": caseload.submission, "records": records } }),
+            json!({ "input": { "submissionId": submission, "records": records } }),
         )
         .await;
     }
 
     /// Submits the caseload's submission and has its commissioner accept it.
     pub async fn accept(&self, caseload: &Caseload) {
-        self.submit(&caseload.provider, &caseload.submission).await;
+        self.accept_submission(caseload, &caseload.submission).await;
+    }
+
+    /// Submits one of the caseload provider's submissions and has its commissioner accept it.
+    pub async fn accept_submission(&self, caseload: &Caseload, submission: &str) {
+        self.submit(&caseload.provider, submission).await;
         let reviewed = self
             .review(
                 &caseload.commissioner,
-                &caseload.submission,
+                submission,
                 "ACCEPT",
                 Some("Thank you"),
             )
@@ -52,8 +62,20 @@ impl TestApp {
     pub async fn target(
         &self,
         caseload: &Caseload,
-        (title, indicator, aggregation): (&str, &str, &str),
+        names: (&str, &str, &str),
         (baseline, target): (f64, f64),
+    ) {
+        self.target_until(caseload, names, (baseline, target, "2027-07-01"))
+            .await;
+    }
+
+    /// Creates a (PROPOSED) target of the caseload's partnership as its commissioner, from
+    /// 1 September 2026 to `target_date`.
+    pub async fn target_until(
+        &self,
+        caseload: &Caseload,
+        (title, indicator, aggregation): (&str, &str, &str),
+        (baseline, target, target_date): (f64, f64, &str),
     ) {
         self.gql_ok(
             &caseload.commissioner.token,
@@ -61,7 +83,7 @@ impl TestApp {
             json!({ "input": {
                 "partnershipId": caseload.partnership, "indicatorId": caseload.indicator(indicator),
                 "title": title, "aggregation": aggregation, "baselineValue": baseline,
-                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": "2027-07-01",
+                "baselineDate": "2026-09-01", "targetValue": target, "targetDate": target_date,
             }}),
         )
         .await;

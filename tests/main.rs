@@ -6,6 +6,7 @@ mod support;
 
 mod agreements;
 mod analytics;
+mod analytics_behaviours;
 mod analytics_properties;
 mod architecture;
 mod audit_events;

@@ -299,9 +299,12 @@ async fn two_commissioners_leaving_at_once_leave_one_behind(app: TestApp) {
     // An admin, so that neither request loses sight of the partnership when the other wins.
     let admin = app.admin().await;
 
-    let (first, second) = tokio::join!(
+    // Both departures wait on the partnership's lock until both are in flight.
+    let lock = app.hold_lock("partnerships", &partnership).await;
+    let (first, second, ()) = tokio::join!(
         app.gql(&admin.token, REMOVE, leave(&rows[0])),
         app.gql(&admin.token, REMOVE, leave(&rows[1])),
+        app.release_when_waiting(lock, 2),
     );
     let refused: Vec<&Value> = [&first, &second]
         .into_iter()

@@ -37,8 +37,8 @@ const NESTED: [&str; 4] = [
     } } }",
     "{ partnerships(first: 25) { totalCount nodes {
         targets { progress(asOf: \"2026-12-18\") { status actual participants } }
-        submissions(first: 2) { nodes { summary { participants } } }
-        interventions(first: 2) { nodes {
+        submissions(first: 3) { nodes { summary { participants } } }
+        interventions(first: 1) { nodes {
             enrolments(first: 2) { nodes { journey { indicator { code } latest } } }
         } }
     } } }",
@@ -84,8 +84,11 @@ async fn cast(app: &TestApp) -> Cast {
 }
 
 /// Adds `count` partnerships, each with a provider member, a signed agreement, a target, and an
-/// intervention with two enrolled young people who may be shared with the commissioner and a
-/// draft submission.
+/// intervention with two enrolled young people who may be shared with the commissioner, and
+/// three submissions: one ACCEPTED holding both young people's baseline and interim
+/// confidence, one SUBMITTED holding their exit values (waiting in the commissioner's queue),
+/// and a DRAFT. So every loader of [`NESTED`] (journeys, target progress, submission
+/// summaries) works over real rows at both sizes.
 async fn grow(app: &TestApp, cast: &Cast, count: usize, tag: &str) {
     let confidence = app.indicator_id(&cast.commissioner, "CONFIDENCE").await;
     for n in 0..count {
@@ -118,6 +121,7 @@ async fn grow(app: &TestApp, cast: &Cast, count: usize, tag: &str) {
                 "Mentoring",
             )
             .await;
+        let mut enrolments = Vec::new();
         for child in 0..2 {
             let participant = app
                 .participant(
@@ -126,10 +130,100 @@ async fn grow(app: &TestApp, cast: &Cast, count: usize, tag: &str) {
                     json!({ "sharingBasis": "PUBLIC_TASK", "sharingReason": "Child's plan" }),
                 )
                 .await;
-            app.enrol(&cast.provider, &participant, &intervention).await;
+            enrolments.push(app.enrol(&cast.provider, &participant, &intervention).await);
+        }
+        let confidence = &confidence;
+        let measured = |phases: &[(&str, &str, f64)]| -> Vec<serde_json::Value> {
+            enrolments
+                .iter()
+                .flat_map(|enrolment| {
+                    phases.iter().map(move |(phase, on, value)| {
+                        json!({ "enrolmentId": enrolment, "indicatorId": confidence, "value": value,
+                            "observedOn": on, "phase": phase, "source": "PROVIDER" })
+                    })
+                })
+                .collect()
+        };
+        let accepted = measured(&[
+            ("BASELINE", "2026-09-01", 4.0),
+            ("INTERIM", "2026-10-15", 6.0),
+        ]);
+        let waiting = measured(&[("EXIT", "2026-12-01", 7.0)]);
+        for (records, decision) in [(accepted, Some("ACCEPT")), (waiting, None)] {
+            let submission = app.submission(&cast.provider, &intervention).await;
+            app.gql_ok(&cast.provider.token,
+                "mutation($input: AddOutcomeRecordsInput!) { addOutcomeRecords(input: $input) { records { id } } }",
+                json!({ "input": { "submissionId": submission, "records": records } }))
+                .await;
+            app.submit(&cast.provider, &submission).await;
+            if let Some(decision) = decision {
+                let reviewed = app
+                    .review(&cast.commissioner, &submission, decision, None)
+                    .await;
+                assert!(reviewed.get("errors").is_none(), "{reviewed:#}");
+            }
         }
         app.submission(&cast.provider, &intervention).await;
     }
+}
+
+/// The admin's answer to the last of [`NESTED`] reaches real rows on every path it measures:
+/// target progress with an actual, a summary per submitted submission, a journey with a latest
+/// value per enrolment.
+async fn assert_nested_paths_hold_rows(app: &TestApp, cast: &Cast, partnerships: usize) {
+    let data = app.gql_ok(&cast.admin.token, NESTED[3], json!({})).await;
+    let text = data.to_string();
+    let nodes = data["partnerships"]["nodes"].as_array().unwrap();
+    let count = |path: &dyn Fn(&serde_json::Value) -> usize| nodes.iter().map(path).sum::<usize>();
+    let actuals = count(&|node| {
+        node["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|target| target["progress"]["actual"].is_number())
+            .count()
+    });
+    let summaries = count(&|node| {
+        node["submissions"]["nodes"]
+            .as_array()
+            .map_or(0, |submissions| {
+                submissions
+                    .iter()
+                    .filter(|s| !s["summary"].as_array().is_none_or(Vec::is_empty))
+                    .count()
+            })
+    });
+    let journeys = count(&|node| {
+        node["interventions"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|intervention| {
+                intervention["enrolments"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|enrolment| {
+                enrolment["journey"]
+                    .as_array()
+                    .is_some_and(|journey| journey.iter().any(|line| line["latest"].is_number()))
+            })
+            .count()
+    });
+    assert_eq!(
+        actuals, partnerships,
+        "one target with progress per partnership: {text}"
+    );
+    assert!(
+        summaries >= 2 * partnerships,
+        "the accepted and the submitted submission of each partnership have summaries: {text}"
+    );
+    assert_eq!(
+        journeys,
+        2 * partnerships,
+        "every enrolment's journey has a latest value: {text}"
+    );
 }
 
 /// The statements each of the [`NESTED`] requests costs.
@@ -153,7 +247,9 @@ async fn nested_reads_cost_the_same_for_5_and_25_partnerships(app: TestApp) {
         statements_for(&app, &cast.provider).await,
     ];
     let (small_logs, small_reads) = access_log_statements(&app, &cast.provider).await;
+    assert_nested_paths_hold_rows(&app, &cast, 5).await;
     grow(&app, &cast, 20, "b").await;
+    assert_nested_paths_hold_rows(&app, &cast, 25).await;
     let large = [
         statements_for(&app, &cast.admin).await,
         statements_for(&app, &cast.commissioner).await,

@@ -638,7 +638,9 @@ async fn two_reviewers_deciding_at_the_same_moment_exactly_one_wins(app: TestApp
     let comments = app.count("review_comments").await;
     for round in 0..3 {
         let id = submission_in(&app, &w, "SUBMITTED").await;
-        let (first, second) = tokio::join!(
+        // Both decisions wait on the submission's lock until both are in flight.
+        let lock = app.hold_lock("evaluation_submissions", &id).await;
+        let (first, second, ()) = tokio::join!(
             app.review(&w.commissioner, &id, "ACCEPT", Some("Strong evidence.")),
             app.review(
                 &colleague,
@@ -646,6 +648,7 @@ async fn two_reviewers_deciding_at_the_same_moment_exactly_one_wins(app: TestApp
                 "REQUEST_CHANGES",
                 Some("Add the exit scores.")
             ),
+            app.release_when_waiting(lock, 2),
         );
         let won: Vec<&Value> = [&first, &second]
             .into_iter()

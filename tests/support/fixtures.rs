@@ -126,8 +126,21 @@ impl TestApp {
 
 /// Evaluation evidence, built through the API as a provider and a commissioner would.
 impl TestApp {
-    /// Starts a DRAFT submission for the intervention as `provider`; returns its id.
+    /// Starts a DRAFT submission for the intervention as `provider`, for the autumn term of
+    /// 2026; returns its id.
     pub async fn submission(&self, provider: &TestUser, intervention_id: &str) -> String {
+        self.submission_over(provider, intervention_id, ("2026-08-17", "2026-12-18"))
+            .await
+    }
+
+    /// Starts a DRAFT submission for the intervention as `provider`, for the period from
+    /// `start` to `end`; returns its id.
+    pub async fn submission_over(
+        &self,
+        provider: &TestUser,
+        intervention_id: &str,
+        (start, end): (&str, &str),
+    ) -> String {
         let data = self
             .gql_ok(
                 &provider.token,
@@ -136,7 +149,7 @@ impl TestApp {
                 }",
                 json!({ "input": {
                     "interventionId": intervention_id,
-                    "periodStart": "2026-08-17", "periodEnd": "2026-12-18",
+                    "periodStart": start, "periodEnd": end,
                     "narrative": "Autumn term: attendance rose for most young people.",
                 }}),
             )
@@ -294,25 +307,18 @@ impl TestApp {
             .iter()
             .map(|code| &indicators[*code])
             .collect();
-        let created = self
-            .gql_ok(
-                &commissioner.token,
-                "mutation($input: CreateInterventionInput!) {
-                    createIntervention(input: $input) { intervention { id } }
-                }",
-                json!({ "input": {
-                    "partnershipId": partnership, "providerId": provider_org,
+        let intervention = self
+            .intervention_with(
+                &commissioner,
+                &partnership,
+                provider_org,
+                json!({
                     "name": "Fife day programme",
                     "description": "Small-group education three days a week.",
-                    "category": "ALTERNATIVE_EDUCATION", "areaCode": "S12000047",
-                    "startDate": "2026-08-17", "indicatorIds": indicator_ids,
-                }}),
+                    "areaCode": "S12000047", "indicatorIds": indicator_ids,
+                }),
             )
             .await;
-        let intervention = created["createIntervention"]["intervention"]["id"]
-            .as_str()
-            .expect("intervention id")
-            .to_owned();
         let mut references = Vec::new();
         let mut participants = Vec::new();
         let mut enrolments = Vec::new();

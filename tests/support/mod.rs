@@ -334,6 +334,68 @@ pub fn demo_tokens(app: &TestApp, demo: &Demo) -> HashMap<String, String> {
         .collect()
 }
 
+/// A lock the test holds on the app's database, so that requests sent meanwhile must wait for
+/// it (see [`TestApp::hold_lock`]).
+pub struct HeldLock(sea_orm::DatabaseTransaction);
+
+impl TestApp {
+    /// Takes the lock that the writes of a race contend for, before they are sent: on SQLite
+    /// the database's one write lock (`BEGIN IMMEDIATE`, as every write of the service
+    /// begins); on PostgreSQL the row lock (`SELECT … FOR UPDATE`) of row `id` of `table`,
+    /// which the service takes before it decides.
+    pub async fn hold_lock(&self, table: &str, id: &str) -> HeldLock {
+        let txn = api::platform::db::begin_write(&self.db)
+            .await
+            .expect("begin the test's transaction");
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            txn.execute_unprepared(&format!(
+                "SELECT 1 FROM {table} WHERE id = '{id}' FOR UPDATE"
+            ))
+            .await
+            .expect("lock the contended row");
+        }
+        HeldLock(txn)
+    }
+
+    /// Releases `lock` once `requests` requests are waiting for it, so that they provably run
+    /// at the same time: each is inside its own transaction when the lock goes. PostgreSQL
+    /// names the sessions waiting for a lock. SQLite does not, so there it is the pool: the
+    /// test's connection plus one per request stay checked out (a write holds its connection
+    /// while it waits for the write lock; reads outside a transaction take well under the
+    /// 100 ms this must last).
+    pub async fn release_when_waiting(&self, lock: HeldLock, requests: usize) {
+        let postgres = self.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let observations_needed = if postgres { 1 } else { 10 };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut observed = 0;
+        while observed < observations_needed {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the {requests} requests never all waited on the lock: they did not overlap"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let waiting = if postgres {
+                let row = self
+                    .db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    ))
+                    .await
+                    .expect("read pg_stat_activity")
+                    .expect("one row");
+                usize::try_from(row.try_get::<i64>("", "n").expect("count")).unwrap_or(0)
+            } else {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size() as usize).saturating_sub(pool.num_idle() + 1)
+            };
+            observed = if waiting >= requests { observed + 1 } else { 0 };
+        }
+        lock.0.rollback().await.expect("release the lock");
+    }
+}
+
 fn database_url_for(server_url: &str, database: &str) -> String {
     // Replace the path (the database name) of the server URL, keeping any query string.
     let (base, query) = server_url
@@ -347,6 +409,14 @@ fn database_url_for(server_url: &str, database: &str) -> String {
         Some(query) => format!("{without_db}/{database}?{query}"),
         None => format!("{without_db}/{database}"),
     }
+}
+
+/// `base` with the fields of `extra` added or replaced (both JSON objects).
+pub fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
 }
 
 /// The `extensions.code` of the first error.

@@ -11,7 +11,7 @@ use entity::enums::{OrganisationKind, UserRole};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{TestApp, fixtures::TestUser};
+use super::{TestApp, fixtures::TestUser, merged};
 
 pub struct World {
     pub admin: TestUser,
@@ -30,12 +30,8 @@ pub struct World {
     pub enrolment_a1: String,
     /// The CONFIDENCE indicator's id.
     pub confidence: String,
-    /// An organisation with no users and no memberships, for tests that add one.
-    pub spare_organisation: Uuid,
     /// Provider A's membership of P1.
     pub membership_a: String,
-    /// A partner of P1 with no users, for tests that remove a member.
-    pub membership_leaving: String,
     /// A DRAFT practice protocol of P1 that nobody has signed.
     pub draft_agreement: String,
     /// A PROPOSED target of P1.
@@ -114,13 +110,6 @@ impl World {
         app.enrol(&provider_b, &b1, &ib).await;
 
         let confidence = app.indicator_id(&admin, "CONFIDENCE").await;
-        let spare_organisation = app
-            .organisation("Galloway Family Support", OrganisationKind::Voluntary)
-            .await;
-        let leaving = app
-            .organisation("Stranraer Health Visitors", OrganisationKind::Health)
-            .await;
-        let membership_leaving = app.add_member(&commissioner, &p1, leaving, "PARTNER").await;
         let draft = app
             .gql_ok(&commissioner.token,
                 "mutation($input: CreateAgreementInput!) { createAgreement(input: $input) { agreement { id } } }",
@@ -194,7 +183,6 @@ impl World {
             withdrawable_submission,
             accepted_submission,
             membership_a,
-            membership_leaving,
             draft_agreement,
             proposed_target,
             admin,
@@ -212,20 +200,7 @@ impl World {
             b1,
             enrolment_a1,
             confidence,
-            spare_organisation,
         }
-    }
-
-    /// Everyone, with a label for assertion messages.
-    pub fn everyone(&self) -> [(&'static str, &TestUser); 6] {
-        [
-            ("admin", &self.admin),
-            ("commissioner", &self.commissioner),
-            ("provider A", &self.provider_a),
-            ("provider B", &self.provider_b),
-            ("viewer", &self.viewer),
-            ("outsider", &self.outsider),
-        ]
     }
 }
 
@@ -264,6 +239,8 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Creates an intervention of `provider_id` in the partnership as `by`, reporting on
+    /// CONFIDENCE; returns its id.
     pub async fn intervention(
         &self,
         by: &TestUser,
@@ -272,15 +249,38 @@ impl TestApp {
         name: &str,
     ) -> String {
         let confidence = self.indicator_id(by, "CONFIDENCE").await;
+        self.intervention_with(
+            by,
+            partnership_id,
+            provider_id,
+            json!({ "name": name, "indicatorIds": [confidence] }),
+        )
+        .await
+    }
+
+    /// Creates an intervention of `provider_id` in the partnership as `by`; `details` holds its
+    /// name and `indicatorIds`, and may replace the defaults (an alternative-education service
+    /// in Dumfries and Galloway from 17 August 2026). Returns its id.
+    pub async fn intervention_with(
+        &self,
+        by: &TestUser,
+        partnership_id: &str,
+        provider_id: Uuid,
+        details: Value,
+    ) -> String {
+        let input = merged(
+            json!({
+                "partnershipId": partnership_id, "providerId": provider_id,
+                "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
+                "areaCode": "S12000006", "startDate": "2026-08-17",
+            }),
+            details,
+        );
         let data = self
             .gql_ok(
                 &by.token,
                 "mutation($input: CreateInterventionInput!) { createIntervention(input: $input) { intervention { id } } }",
-                json!({ "input": {
-                    "partnershipId": partnership_id, "providerId": provider_id, "name": name,
-                    "description": "Small-group support, three days a week.", "category": "ALTERNATIVE_EDUCATION",
-                    "areaCode": "S12000006", "startDate": "2026-08-17", "indicatorIds": [confidence],
-                }}),
+                json!({ "input": input }),
             )
             .await;
         id_at(&data, &["createIntervention", "intervention", "id"])
@@ -293,11 +293,10 @@ impl TestApp {
         reference: &str,
         sharing: Value,
     ) -> String {
-        let mut input = json!({ "reference": reference, "birthYear": 2013, "lookedAfter": true, "areaCode": "S12000006" });
-        input
-            .as_object_mut()
-            .unwrap()
-            .extend(sharing.as_object().unwrap().clone());
+        let input = merged(
+            json!({ "reference": reference, "birthYear": 2013, "lookedAfter": true, "areaCode": "S12000006" }),
+            sharing,
+        );
         let data = self
             .gql_ok(
                 &provider.token,

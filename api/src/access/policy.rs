@@ -711,6 +711,95 @@ mod tests {
         }
     }
 
+    fn actor(role: U, organisation_id: Uuid) -> Actor {
+        Actor {
+            user_id: Uuid::now_v7(),
+            organisation_id,
+            role,
+            today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        }
+    }
+
+    /// The decisions on rows an actor already sees, each against its own organisation and
+    /// another (found by cargo mutants: the integration matrix covered them, no unit test did).
+    #[test]
+    fn decisions_on_visible_rows_follow_role_and_organisation() {
+        let (own, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let provider = actor(U::Provider, own);
+        let commissioner = actor(U::Commissioner, own);
+        let admin = actor(U::Admin, own);
+
+        assert!(may_manage_intervention(&provider, P::Provider, own).is_ok());
+        assert!(may_manage_intervention(&provider, P::Provider, other).is_err());
+        assert!(may_manage_intervention(&commissioner, P::Commissioner, other).is_ok());
+        assert!(may_manage_intervention(&provider, P::Viewer, own).is_err());
+
+        assert!(owns_participant(&provider, own));
+        assert!(!owns_participant(&provider, other));
+        assert!(
+            !owns_participant(&commissioner, own),
+            "a commissioner user of the owning organisation does not own its participants"
+        );
+        assert!(may_manage_participant(&provider, own).is_ok());
+        assert!(may_manage_participant(&provider, other).is_err());
+
+        assert!(may_record_participants(&provider).is_ok());
+        assert!(may_record_participants(&commissioner).is_err());
+        assert!(may_record_participants(&admin).is_err());
+
+        assert!(may_read_access_log(&provider, own).is_ok());
+        assert!(may_read_access_log(&admin, other).is_ok());
+        assert!(may_read_access_log(&provider, other).is_err());
+        assert!(may_read_access_log(&commissioner, own).is_err());
+
+        assert!(may_act_as_provider(&provider, P::Provider, own).is_ok());
+        assert!(may_act_as_provider(&provider, P::Provider, other).is_err());
+        assert!(
+            may_act_as_provider(&provider, P::Viewer, own).is_err(),
+            "a provider moved to PARTNER reads but no longer writes"
+        );
+        assert!(may_act_as_provider(&admin, P::Admin, own).is_err());
+
+        assert!(may_review_submission(&commissioner, P::Commissioner, true, other).is_ok());
+        assert!(
+            may_review_submission(&commissioner, P::Commissioner, true, own).is_err(),
+            "nobody accepts their own organisation's evidence"
+        );
+        assert!(
+            may_review_submission(&commissioner, P::Commissioner, false, own).is_ok(),
+            "but may comment on it"
+        );
+        assert!(may_review_submission(&admin, P::Admin, true, own).is_ok());
+        assert!(may_review_submission(&provider, P::Viewer, false, other).is_err());
+    }
+
+    #[test]
+    fn exact_aggregates_only_for_admins_and_a_provider_about_its_own() {
+        let own = Uuid::now_v7();
+        let provider = actor(U::Provider, own);
+        let commissioner = actor(U::Commissioner, own);
+        let admin = actor(U::Admin, own);
+        assert!(sees_every_aggregate(&admin, false));
+        assert!(sees_every_aggregate(&provider, true));
+        assert!(!sees_every_aggregate(&provider, false));
+        assert!(!sees_every_aggregate(&commissioner, true));
+        assert!(sees_unsuppressed_aggregates(&admin, Uuid::now_v7()));
+        assert!(sees_unsuppressed_aggregates(&provider, own));
+        assert!(!sees_unsuppressed_aggregates(&provider, Uuid::now_v7()));
+        assert!(!sees_unsuppressed_aggregates(&commissioner, own));
+    }
+
+    #[test]
+    fn only_an_ended_partnership_refuses_writes() {
+        assert!(refuse_if_ended(PartnershipStatus::Active).is_ok());
+        assert!(refuse_if_ended(PartnershipStatus::UnderReview).is_ok());
+        assert!(refuse_if_ended(PartnershipStatus::Proposed).is_ok());
+        assert!(matches!(
+            refuse_if_ended(PartnershipStatus::Ended),
+            Err(ApiError::InvalidState(_))
+        ));
+    }
+
     #[test]
     fn only_commissioners_and_admins_manage_a_partnership() {
         assert!(may_manage_partnership(P::Admin).is_ok());

@@ -408,6 +408,22 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_of_exactly_the_threshold_is_shown_and_one_fewer_is_not() {
+        let base = |units: i64| Base {
+            tally: count(units),
+            excludes_unshared: false,
+            all: units,
+        };
+        assert!(
+            !rule(false).suppresses(&base(5)),
+            "5 young people, threshold 5"
+        );
+        assert!(rule(false).suppresses(&base(4)));
+        assert!(!rule(false).suppresses(&base(0)), "a zero picks nobody out");
+        assert!(!rule(true).suppresses(&base(1)), "exact for admins");
+    }
+
+    #[test]
     fn a_lone_small_cell_takes_the_next_smallest_with_it() {
         let keys = [[text("a")], [text("b")], [text("c")], [text("d")]];
         let cells = [

@@ -115,6 +115,7 @@ macro_rules! versioned {
 versioned!(
     organisation => "organisation",
     user => "user",
+    indicator => "indicator",
     partnership => "partnership",
     partnership_member => "partnership member",
     agreement => "agreement",

@@ -140,6 +140,25 @@ fn checked_text(value: &str, field: &str, max_chars: usize, kind: TextKind) -> A
     Ok(value.to_owned())
 }
 
+/// A code other records and files name a thing by (an area's GSS code, an indicator's code):
+/// trimmed, stored in upper case (lower case is raised rather than refused, so the code one user
+/// types finds the thing another created), at most `max_chars`, and each character one that
+/// `allowed` accepts at its position; `rule` says which, for the message.
+pub fn code(
+    value: &str,
+    field: &str,
+    max_chars: usize,
+    allowed: fn(usize, char) -> bool,
+    rule: &str,
+) -> ApiResult<String> {
+    let value = text(value, field, max_chars)?.to_ascii_uppercase();
+    if value.chars().enumerate().all(|(at, c)| allowed(at, c)) {
+        Ok(value)
+    } else {
+        Err(ApiError::bad_input(field, format!("{field} must {rule}")))
+    }
+}
+
 /// An e-mail address, lower-cased so look-ups do not depend on how it was typed.
 pub fn email(value: &str, field: &str) -> ApiResult<String> {
     let value = text(value, field, 254)?.to_lowercase();

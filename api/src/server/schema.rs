@@ -37,6 +37,8 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     organisations::OrganisationMutation,
     users::UserMutation,
+    areas::AreaMutation,
+    indicators::IndicatorMutation,
     partnerships::PartnershipMutation,
     agreements::AgreementMutation,
     targets::TargetMutation,

@@ -1,15 +1,17 @@
 //! Indicators (DESIGN §3.7) as GraphQL serves them: the `Indicator` type and the `indicators`
 //! and `indicator` queries over the library of outcome measures, hard (attendance, exclusions,
 //! destinations) and soft (distance travelled on confidence, relationships, …). Every signed-in
-//! user may read them.
+//! user may read them; admins add and change them (`createIndicator`, `updateIndicator`). The
+//! rules live in [`service`].
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     enums::{IndicatorKind, IndicatorUnit, Wellbeing},
     indicator,
 };
 
+use self::service::{IndicatorChanges, NewIndicator};
 use crate::graphql::{db_and_actor, parse_id};
 
 pub mod service;
@@ -81,5 +83,100 @@ impl IndicatorQuery {
         let (db, _) = db_and_actor(ctx)?;
         let id = parse_id(&id, "id")?;
         Ok(Indicator(service::find(db, id).await?))
+    }
+}
+
+/// A new indicator. `scaleMin` and `scaleMax` are for SCORE only (and required there): the other
+/// units imply their range.
+#[derive(InputObject)]
+pub struct CreateIndicatorInput {
+    /// Letters, digits and underscores, e.g. `ATTENDANCE_PCT`; stored in upper case.
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub kind: IndicatorKind,
+    pub unit: IndicatorUnit,
+    pub scale_min: Option<f64>,
+    pub scale_max: Option<f64>,
+    pub higher_is_better: bool,
+    pub wellbeing: Option<Wellbeing>,
+}
+
+/// Fields left out are unchanged; `wellbeing`, `scaleMin` and `scaleMax` set to null are
+/// cleared. The unit, scale and direction change only while no target and no outcome record
+/// uses the indicator.
+#[derive(InputObject)]
+pub struct UpdateIndicatorInput {
+    pub id: ID,
+    pub expected_version: i32,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<IndicatorKind>,
+    pub unit: Option<IndicatorUnit>,
+    pub scale_min: MaybeUndefined<f64>,
+    pub scale_max: MaybeUndefined<f64>,
+    pub higher_is_better: Option<bool>,
+    pub wellbeing: MaybeUndefined<Wellbeing>,
+}
+
+#[derive(SimpleObject)]
+pub struct IndicatorPayload {
+    pub indicator: Indicator,
+}
+
+#[derive(Default)]
+pub struct IndicatorMutation;
+
+#[Object]
+impl IndicatorMutation {
+    /// Adds an indicator to the library (admins only).
+    async fn create_indicator(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIndicatorInput,
+    ) -> async_graphql::Result<IndicatorPayload> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let new = NewIndicator {
+            code: input.code,
+            name: input.name,
+            description: input.description,
+            kind: input.kind,
+            unit: input.unit,
+            scale_min: input.scale_min,
+            scale_max: input.scale_max,
+            higher_is_better: input.higher_is_better,
+            wellbeing: input.wellbeing,
+        };
+        let model = service::create(db, actor, new).await?;
+        Ok(IndicatorPayload {
+            indicator: Indicator(model),
+        })
+    }
+
+    /// Changes an indicator (admins only).
+    async fn update_indicator(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateIndicatorInput,
+    ) -> async_graphql::Result<IndicatorPayload> {
+        let (db, actor) = db_and_actor(ctx)?;
+        let changes = IndicatorChanges {
+            id: parse_id(&input.id, "input.id")?,
+            expected_version: input.expected_version,
+            code: input.code,
+            name: input.name,
+            description: input.description,
+            kind: input.kind,
+            unit: input.unit,
+            scale_min: input.scale_min.into(),
+            scale_max: input.scale_max.into(),
+            higher_is_better: input.higher_is_better,
+            wellbeing: input.wellbeing.into(),
+        };
+        let model = service::update(db, actor, changes).await?;
+        Ok(IndicatorPayload {
+            indicator: Indicator(model),
+        })
     }
 }
