@@ -102,11 +102,6 @@ impl Tally {
             largest: self.largest.max(other.largest),
         }
     }
-
-    /// The mean value, unprotected.
-    pub fn mean(&self) -> Option<f64> {
-        (self.units > 0).then(|| self.sum / self.units as f64)
-    }
 }
 
 /// A cell's numbers over the young people its caller's organisation knows, and over those
