@@ -562,6 +562,15 @@ impl MediaType {
         }
     }
 
+    /// The status of an answer without `data`: the GraphQL media type says a request error is
+    /// 4xx, while legacy `application/json` clients expect 200 whatever happened.
+    fn status_without_data(self) -> StatusCode {
+        match self {
+            Self::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Self::Json => StatusCode::OK,
+        }
+    }
+
     /// The type the client's `Accept` rates highest: the GraphQL one only when the client names
     /// it and rates it at least as high as JSON, JSON when the header is missing or only a
     /// wildcard matches (as the GraphQL-over-HTTP audits ask, for clients that predate the
@@ -710,8 +719,8 @@ impl Reply {
                 StatusCode::SERVICE_UNAVAILABLE,
                 vec![(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
             )
-        } else if refused && media == MediaType::GraphqlResponse {
-            (StatusCode::BAD_REQUEST, Vec::new())
+        } else if refused {
+            (media.status_without_data(), Vec::new())
         } else {
             (StatusCode::OK, Vec::new())
         };
@@ -782,12 +791,8 @@ impl Reply {
     /// An answer over `MAX_RESPONSE_BYTES`, replaced by a refusal that says how to ask for less.
     /// It comes after execution, so a mutation has taken effect; its result must be read back.
     fn too_large(bytes: usize, limit: usize, media: MediaType) -> Self {
-        let status = match media {
-            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
-            MediaType::Json => StatusCode::OK,
-        };
         Self::refuse(
-            status,
+            media.status_without_data(),
             "BAD_USER_INPUT",
             &format!(
                 "the response would be {bytes} bytes, over the {limit}-byte limit \
