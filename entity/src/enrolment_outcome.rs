@@ -8,6 +8,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{InterventionCategory, Sex};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "enrolment_outcomes")]
 pub struct Model {
@@ -19,6 +21,16 @@ pub struct Model {
     pub intervention_id: Uuid,
     pub provider_id: Uuid,
     pub participant_id: Uuid,
+    /// What dashboards group by, copied from the young person and the intervention so that a
+    /// dashboard reads this table alone: kept in step by the services that change them
+    /// (`api::analytics::read_model::follow_participant`, `follow_intervention`).
+    pub area_code: String,
+    pub category: InterventionCategory,
+    pub looked_after: bool,
+    pub sex: Option<Sex>,
+    pub birth_year: i32,
+    /// The young person's key for disclosure control (§6.4); it never changes.
+    pub record_key: i32,
     pub baseline: Option<f64>,
     pub baseline_on: Option<Date>,
     pub latest: Option<f64>,
@@ -45,7 +57,8 @@ impl ActiveModelBehavior for ActiveModel {}
 
 /// The columns of a row, in the order [`ROWS_SQL`] selects them.
 pub const COLUMNS: &str = "enrolment_id, indicator_id, partnership_id, intervention_id, \
-    provider_id, participant_id, baseline, baseline_on, latest, latest_on, latest_phase, records, \
+    provider_id, participant_id, area_code, category, looked_after, sex, birth_year, record_key, \
+    baseline, baseline_on, latest, latest_on, latest_phase, records, \
     last_observed_on";
 
 /// The rows the accepted records give, as common table expressions ending in `computed` (with
@@ -71,7 +84,8 @@ ranked AS (
 ),
 computed AS (
     SELECT a.enrolment_id, a.indicator_id, i.partnership_id, e.intervention_id, i.provider_id,
-           e.participant_id,
+           e.participant_id, p.area_code, i.category, p.looked_after, p.sex, p.birth_year,
+           p.record_key,
            MAX(CASE WHEN a.phase_rank = 0 THEN a.value END) AS baseline,
            MAX(CASE WHEN a.phase_rank = 0 THEN a.observed_on END) AS baseline_on,
            MAX(l.value) AS latest,
@@ -82,10 +96,12 @@ computed AS (
     FROM accepted a
     JOIN enrolments e ON e.id = a.enrolment_id
     JOIN interventions i ON i.id = e.intervention_id
+    JOIN participants p ON p.id = e.participant_id
     LEFT JOIN ranked l
            ON l.enrolment_id = a.enrolment_id
           AND l.indicator_id = a.indicator_id
           AND l.recency = 1
     GROUP BY a.enrolment_id, a.indicator_id, i.partnership_id, e.intervention_id,
-             i.provider_id, e.participant_id
+             i.provider_id, e.participant_id, p.area_code, i.category, p.looked_after, p.sex,
+             p.birth_year, p.record_key
 )";

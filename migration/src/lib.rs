@@ -7,6 +7,7 @@ mod m20261129_000001_create_schema;
 mod m20261129_000002_reference_data;
 mod m20261130_000003_participant_record_keys;
 mod m20261130_000004_enrolment_outcomes;
+mod m20261130_000005_enrolment_outcome_groups;
 
 /// Applies and reverts every migration, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_reference_data::Migration),
             Box::new(m20261130_000003_participant_record_keys::Migration),
             Box::new(m20261130_000004_enrolment_outcomes::Migration),
+            Box::new(m20261130_000005_enrolment_outcome_groups::Migration),
         ]
     }
 }

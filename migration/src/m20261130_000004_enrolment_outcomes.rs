@@ -1,7 +1,8 @@
 //! The outcome read model `enrolment_outcomes` (see `entity::enrolment_outcome`): one row per
-//! enrolment and indicator of accepted evidence, built here from the records already accepted.
+//! enrolment and indicator of accepted evidence. Its rows are built by the latest migration that
+//! changes their columns (`m20261130_000005_enrolment_outcome_groups`), from the records
+//! already accepted.
 
-use entity::enrolment_outcome::{COLUMNS, ROWS_SQL};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -64,11 +65,6 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index.to_owned()).await?;
         }
-        let build = format!(
-            "{} INSERT INTO enrolment_outcomes ({COLUMNS}) SELECT {COLUMNS} FROM computed",
-            ROWS_SQL.replace("{records}", "1 = 1")
-        );
-        manager.get_connection().execute_unprepared(&build).await?;
         Ok(())
     }
 

@@ -213,11 +213,19 @@ fn nothing() -> Condition {
 
 /// Row filter: interventions are visible wherever their partnership is.
 pub fn visible_interventions(actor: &Actor) -> Condition {
+    in_visible_partnerships(
+        actor,
+        Expr::col((intervention::Entity, intervention::Column::PartnershipId)),
+    )
+}
+
+/// Row filter for rows that name their partnership in `partnership_id` (an intervention, or a
+/// row of the outcome read model): visible wherever that partnership is.
+pub fn in_visible_partnerships(actor: &Actor, partnership_id: Expr) -> Condition {
     if actor.is_admin() {
         return Condition::all();
     }
-    Condition::all()
-        .add(intervention::Column::PartnershipId.in_subquery(active_memberships_of(actor)))
+    Condition::all().add(partnership_id.in_subquery(active_memberships_of(actor)))
 }
 
 /// Creating or changing an intervention: the partnership's commissioners for any provider
@@ -328,8 +336,9 @@ fn commissioned_shared_enrolments(actor: &Actor) -> Condition {
 /// Enrolments whose rows some user of the actor's organisation may read, whatever the actor's
 /// own role: what its users could pool, and so what disclosure control must assume the
 /// organisation knows (§6.4). For a query that joins `participants`, the sharing decision is
-/// read from the joined row instead of a scan of every participant.
-pub fn enrolments_known_to_organisation(actor: &Actor) -> Condition {
+/// read from the joined row instead of a scan of every participant. `intervention_id` is the
+/// enrolment's intervention, from `enrolments` or from a row of the outcome read model.
+pub fn enrolments_known_to_organisation(actor: &Actor, intervention_id: Expr) -> Condition {
     if actor.is_admin() {
         return Condition::all();
     }
@@ -337,10 +346,7 @@ pub fn enrolments_known_to_organisation(actor: &Actor) -> Condition {
         .add(own_participants(actor.organisation_id))
         .add(
             Condition::all()
-                .add(
-                    enrolment::Column::InterventionId
-                        .in_subquery(commissioned_interventions(actor)),
-                )
+                .add(intervention_id.in_subquery(commissioned_interventions(actor)))
                 .add(participant::Column::SharingBasis.ne(SharingBasis::None)),
         )
 }

@@ -2,14 +2,22 @@
 //! accepted evidence, which dashboards read instead of every record whenever the scope allows
 //! ([`super::scope::Scope::reads_read_model`]).
 //!
-//! Accepted evidence never changes (§5.1), so the only write is [`refresh_submission`], in the
-//! transaction that accepts a submission. [`rebuild`] and [`differences`] recompute every row
+//! Accepted evidence never changes (§5.1), so the only write of its numbers is
+//! [`refresh_submission`], in the transaction that accepts a submission. The columns copied from
+//! the young person and the intervention, which dashboards group by, follow their changes in the
+//! transaction that makes them ([`follow_participant`], [`follow_intervention`]). [`rebuild`] and [`differences`] recompute every row
 //! from the records: `api analytics rebuild [--check]`, an operator's assurance after a restore
 //! (the seed, which writes records directly, rebuilds too).
 
 use chrono::NaiveDate;
-use entity::enrolment_outcome::{COLUMNS, ROWS_SQL};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use entity::{
+    enrolment_outcome::{self, COLUMNS, ROWS_SQL},
+    intervention, participant,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Statement, Value, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::platform::db::begin_write;
@@ -49,6 +57,49 @@ pub async fn refresh_submission(
         [Value::from(submission_id)],
     ))
     .await?;
+    Ok(())
+}
+
+/// Copies a young person's changed details (area, sex, birth year, looked-after status) into
+/// their rows, inside the caller's transaction: a correction moves them between a dashboard's
+/// groups at once.
+pub async fn follow_participant(
+    db: &impl ConnectionTrait,
+    participant: &participant::Model,
+) -> Result<(), DbErr> {
+    enrolment_outcome::Entity::update_many()
+        .col_expr(
+            enrolment_outcome::Column::AreaCode,
+            Expr::value(participant.area_code.clone()),
+        )
+        .col_expr(enrolment_outcome::Column::Sex, Expr::value(participant.sex))
+        .col_expr(
+            enrolment_outcome::Column::BirthYear,
+            Expr::value(participant.birth_year),
+        )
+        .col_expr(
+            enrolment_outcome::Column::LookedAfter,
+            Expr::value(participant.looked_after),
+        )
+        .filter(enrolment_outcome::Column::ParticipantId.eq(participant.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Copies an intervention's changed category into its rows, inside the caller's transaction.
+pub async fn follow_intervention(
+    db: &impl ConnectionTrait,
+    intervention: &intervention::Model,
+) -> Result<(), DbErr> {
+    enrolment_outcome::Entity::update_many()
+        .col_expr(
+            enrolment_outcome::Column::Category,
+            Expr::value(intervention.category),
+        )
+        .filter(enrolment_outcome::Column::InterventionId.eq(intervention.id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

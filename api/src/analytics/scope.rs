@@ -123,15 +123,16 @@ impl Scope {
                 Expr::col((enrolment::Entity, enrolment::Column::Id))
                     .equals((outcome_record::Entity, R::EnrolmentId)),
             );
-        self.enrolment_columns(&mut query, actor, record(R::IndicatorId));
+        Source::Records.select_attributes(&mut query, actor, self.as_of, record(R::IndicatorId));
         query.cond_where(self.record_filters(actor));
         query
     }
 
     /// One row per enrolment and indicator of the outcome read model in scope, with the columns
     /// a per-enrolment aggregate needs: `enrolment_id`, `indicator_id`, `records`, `baseline`,
-    /// `latest`, and the [`Self::enrolment_columns`]. Only valid where
-    /// [`Self::reads_read_model`].
+    /// `latest`, and the [`Source::select_attributes`]. Only valid where
+    /// [`Self::reads_read_model`]. The read model carries every group column, so this reads it
+    /// alone, and the young people only for a caller's sharing check.
     pub fn read_model_rows(&self, actor: &Actor) -> SelectStatement {
         let outcome = |column: O| Expr::col((enrolment_outcome::Entity, column));
         let mut query = Query::select();
@@ -141,116 +142,16 @@ impl Scope {
             .expr_as(outcome(O::Records), Alias::new("records"))
             .expr_as(outcome(O::Baseline), Alias::new("baseline"))
             .expr_as(outcome(O::Latest), Alias::new("latest"))
-            .from(enrolment_outcome::Entity)
-            .inner_join(
-                enrolment::Entity,
-                Expr::col((enrolment::Entity, enrolment::Column::Id))
-                    .equals((enrolment_outcome::Entity, O::EnrolmentId)),
-            );
-        self.enrolment_columns(&mut query, actor, outcome(O::IndicatorId));
-        query.cond_where(self.group_filters(actor));
+            .from(enrolment_outcome::Entity);
+        Source::ReadModel.select_attributes(&mut query, actor, self.as_of, outcome(O::IndicatorId));
+        query.cond_where(self.group_filters(actor, Source::ReadModel));
         query
-    }
-
-    /// Joins, to a query over `enrolments`, the young person, the intervention and the
-    /// indicator (`indicator_of_row`), and selects what every
-    /// aggregate groups and protects by: `participant_id`, `direction` (+1 where higher is
-    /// better, −1 otherwise), `withheld` (1 when no user of the caller's organisation may read
-    /// this young person's rows), `record_key` (the young person's key for disclosure
-    /// control), and the group dimensions `partnership_id`, `intervention_id`, `provider_id`,
-    /// `area_code`, `category`, `looked_after`, `sex`, `age_band`.
-    fn enrolment_columns(
-        &self,
-        query: &mut SelectStatement,
-        actor: &Actor,
-        indicator_of_row: Expr,
-    ) {
-        let age = || {
-            Expr::val(self.as_of.year()).sub(Expr::col((
-                participant::Entity,
-                participant::Column::BirthYear,
-            )))
-        };
-        // Outside every band (a recording error) the band is NULL, a group of its own.
-        let age_band = AGE_BANDS
-            .iter()
-            .fold(CaseStatement::new(), |case, (name, from, to)| {
-                case.case(age().between(*from, *to), *name)
-            });
-        let direction = Expr::case(
-            Expr::col((indicator::Entity, indicator::Column::HigherIsBetter)).eq(true),
-            1,
-        )
-        .finally(-1);
-        // Disclosure control counts what the caller's organisation knows, not the one user
-        // (§6.4): its users can pool what they read. Admins know every row.
-        let withheld = if actor.is_admin() {
-            Expr::val(0)
-        } else {
-            Expr::case(policy::enrolments_known_to_organisation(actor), 0)
-                .finally(1)
-                .into()
-        };
-        query
-            .expr_as(
-                Expr::col((enrolment::Entity, enrolment::Column::ParticipantId)),
-                Alias::new("participant_id"),
-            )
-            .expr_as(direction, Alias::new("direction"))
-            .expr_as(withheld, Alias::new("withheld"))
-            .expr_as(
-                Expr::col((participant::Entity, participant::Column::RecordKey)),
-                Alias::new("record_key"),
-            )
-            .expr_as(
-                Expr::col((intervention::Entity, intervention::Column::PartnershipId)),
-                Alias::new("partnership_id"),
-            )
-            .expr_as(
-                Expr::col((enrolment::Entity, enrolment::Column::InterventionId)),
-                Alias::new("intervention_id"),
-            )
-            .expr_as(
-                Expr::col((intervention::Entity, intervention::Column::ProviderId)),
-                Alias::new("provider_id"),
-            )
-            .expr_as(
-                Expr::col((participant::Entity, participant::Column::AreaCode)),
-                Alias::new("area_code"),
-            )
-            .expr_as(
-                Expr::col((intervention::Entity, intervention::Column::Category)),
-                Alias::new("category"),
-            )
-            .expr_as(
-                Expr::col((participant::Entity, participant::Column::LookedAfter)),
-                Alias::new("looked_after"),
-            )
-            .expr_as(
-                Expr::col((participant::Entity, participant::Column::Sex)),
-                Alias::new("sex"),
-            )
-            .expr_as(age_band, Alias::new("age_band"))
-            .inner_join(
-                participant::Entity,
-                Expr::col((participant::Entity, participant::Column::Id))
-                    .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
-            )
-            .inner_join(
-                intervention::Entity,
-                Expr::col((intervention::Entity, intervention::Column::Id))
-                    .equals((enrolment::Entity, enrolment::Column::InterventionId)),
-            )
-            .inner_join(
-                indicator::Entity,
-                Expr::col((indicator::Entity, indicator::Column::Id)).eq(indicator_of_row),
-            );
     }
 
     /// The caller's filters and the policy's on the records, as one condition.
     fn record_filters(&self, actor: &Actor) -> Condition {
         let mut filters = self
-            .group_filters(actor)
+            .group_filters(actor, Source::Records)
             .add(R::ObservedOn.lte(self.as_of))
             // Unreviewed evidence counts only where the caller may see the submission itself.
             .add(policy::visible_submissions(actor));
@@ -268,32 +169,185 @@ impl Scope {
         filters
     }
 
-    /// The caller's filters on indicators and groups, and the policy's on interventions, as one
-    /// condition on the joined tables. Accepted evidence is visible wherever its intervention
-    /// is, so for the read model this is all.
-    fn group_filters(&self, actor: &Actor) -> Condition {
-        let mut filters = Condition::all().add(policy::visible_interventions(actor));
+    /// The caller's filters on indicators and groups, and the policy's on partnerships, as one
+    /// condition on the rows of `source`. Accepted evidence is visible wherever its
+    /// intervention is, so for the read model this is all.
+    fn group_filters(&self, actor: &Actor, source: Source) -> Condition {
+        let mut filters = Condition::all().add(policy::in_visible_partnerships(
+            actor,
+            source.column(Attribute::PartnershipId),
+        ));
         if !self.indicator_ids.is_empty() {
             filters = filters.add(indicator::Column::Id.is_in(self.indicator_ids.iter().copied()));
         }
-        if !self.partnership_ids.is_empty() {
-            filters = filters.add(
-                intervention::Column::PartnershipId.is_in(self.partnership_ids.iter().copied()),
-            );
-        }
-        if !self.intervention_ids.is_empty() {
-            filters =
-                filters.add(intervention::Column::Id.is_in(self.intervention_ids.iter().copied()));
-        }
-        if !self.provider_ids.is_empty() {
-            filters = filters
-                .add(intervention::Column::ProviderId.is_in(self.provider_ids.iter().copied()));
+        for (attribute, ids) in [
+            (Attribute::PartnershipId, &self.partnership_ids),
+            (Attribute::InterventionId, &self.intervention_ids),
+            (Attribute::ProviderId, &self.provider_ids),
+        ] {
+            if !ids.is_empty() {
+                filters = filters.add(source.column(attribute).is_in(ids.iter().copied()));
+            }
         }
         if !self.area_codes.is_empty() {
-            filters =
-                filters.add(participant::Column::AreaCode.is_in(self.area_codes.iter().cloned()));
+            filters = filters.add(
+                source
+                    .column(Attribute::AreaCode)
+                    .is_in(self.area_codes.iter().cloned()),
+            );
         }
         filters
+    }
+}
+
+/// Where an aggregate's rows come from: outcome records joined to their enrolments, young people
+/// and interventions, or the outcome read model, which carries those columns itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Records,
+    ReadModel,
+}
+
+/// What every aggregate groups, filters and protects by, besides values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attribute {
+    ParticipantId,
+    RecordKey,
+    PartnershipId,
+    InterventionId,
+    ProviderId,
+    AreaCode,
+    Category,
+    LookedAfter,
+    Sex,
+    BirthYear,
+}
+
+impl Source {
+    /// Where `attribute` is in this source's rows.
+    fn column(self, attribute: Attribute) -> Expr {
+        use Attribute as A;
+        match self {
+            Self::ReadModel => Expr::col((
+                enrolment_outcome::Entity,
+                match attribute {
+                    A::ParticipantId => O::ParticipantId,
+                    A::RecordKey => O::RecordKey,
+                    A::PartnershipId => O::PartnershipId,
+                    A::InterventionId => O::InterventionId,
+                    A::ProviderId => O::ProviderId,
+                    A::AreaCode => O::AreaCode,
+                    A::Category => O::Category,
+                    A::LookedAfter => O::LookedAfter,
+                    A::Sex => O::Sex,
+                    A::BirthYear => O::BirthYear,
+                },
+            )),
+            Self::Records => match attribute {
+                A::ParticipantId => {
+                    Expr::col((enrolment::Entity, enrolment::Column::ParticipantId))
+                }
+                A::InterventionId => {
+                    Expr::col((enrolment::Entity, enrolment::Column::InterventionId))
+                }
+                A::PartnershipId => {
+                    Expr::col((intervention::Entity, intervention::Column::PartnershipId))
+                }
+                A::ProviderId => {
+                    Expr::col((intervention::Entity, intervention::Column::ProviderId))
+                }
+                A::Category => Expr::col((intervention::Entity, intervention::Column::Category)),
+                A::RecordKey => Expr::col((participant::Entity, participant::Column::RecordKey)),
+                A::AreaCode => Expr::col((participant::Entity, participant::Column::AreaCode)),
+                A::LookedAfter => {
+                    Expr::col((participant::Entity, participant::Column::LookedAfter))
+                }
+                A::Sex => Expr::col((participant::Entity, participant::Column::Sex)),
+                A::BirthYear => Expr::col((participant::Entity, participant::Column::BirthYear)),
+            },
+        }
+    }
+
+    /// Joins what this source needs to `query` and selects what every aggregate groups and
+    /// protects by: `participant_id`, `direction` (+1 where higher is better, −1 otherwise,
+    /// of the indicator `indicator_of_row`), `withheld` (1 when no user of the caller's
+    /// organisation may read this young person's rows), `record_key` (the young person's key
+    /// for disclosure control), and the group dimensions `partnership_id`, `intervention_id`,
+    /// `provider_id`, `area_code`, `category`, `looked_after`, `sex`, `age_band` (at `as_of`).
+    fn select_attributes(
+        self,
+        query: &mut SelectStatement,
+        actor: &Actor,
+        as_of: NaiveDate,
+        indicator_of_row: Expr,
+    ) {
+        let age = || Expr::val(as_of.year()).sub(self.column(Attribute::BirthYear));
+        // Outside every band (a recording error) the band is NULL, a group of its own.
+        let age_band = AGE_BANDS
+            .iter()
+            .fold(CaseStatement::new(), |case, (name, from, to)| {
+                case.case(age().between(*from, *to), *name)
+            });
+        let direction = Expr::case(
+            Expr::col((indicator::Entity, indicator::Column::HigherIsBetter)).eq(true),
+            1,
+        )
+        .finally(-1);
+        // Disclosure control counts what the caller's organisation knows, not the one user
+        // (§6.4): its users can pool what they read. Admins know every row.
+        let withheld = if actor.is_admin() {
+            Expr::val(0)
+        } else {
+            Expr::case(
+                policy::enrolments_known_to_organisation(
+                    actor,
+                    self.column(Attribute::InterventionId),
+                ),
+                0,
+            )
+            .finally(1)
+            .into()
+        };
+        query
+            .expr_as(
+                self.column(Attribute::ParticipantId),
+                Alias::new("participant_id"),
+            )
+            .expr_as(direction, Alias::new("direction"))
+            .expr_as(withheld, Alias::new("withheld"))
+            .expr_as(self.column(Attribute::RecordKey), Alias::new("record_key"));
+        for (attribute, name) in [
+            (Attribute::PartnershipId, "partnership_id"),
+            (Attribute::InterventionId, "intervention_id"),
+            (Attribute::ProviderId, "provider_id"),
+            (Attribute::AreaCode, "area_code"),
+            (Attribute::Category, "category"),
+            (Attribute::LookedAfter, "looked_after"),
+            (Attribute::Sex, "sex"),
+        ] {
+            query.expr_as(self.column(attribute), Alias::new(name));
+        }
+        query.expr_as(age_band, Alias::new("age_band"));
+        // A young person's sharing decision is read live, never copied (§4): only a non-admin
+        // caller's sharing check joins the young people to the read model.
+        if self == Self::Records || !actor.is_admin() {
+            query.inner_join(
+                participant::Entity,
+                Expr::col((participant::Entity, participant::Column::Id))
+                    .eq(self.column(Attribute::ParticipantId)),
+            );
+        }
+        if self == Self::Records {
+            query.inner_join(
+                intervention::Entity,
+                Expr::col((intervention::Entity, intervention::Column::Id))
+                    .equals((enrolment::Entity, enrolment::Column::InterventionId)),
+            );
+        }
+        query.inner_join(
+            indicator::Entity,
+            Expr::col((indicator::Entity, indicator::Column::Id)).eq(indicator_of_row),
+        );
     }
 }
 

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     access::{auth::Actor, policy},
+    analytics::read_model,
     audit::{self, Change},
     partnership::partnerships::service::lock_open_partnership,
     platform::{
@@ -355,6 +356,9 @@ pub async fn update(
     let model =
         save_versioned::<intervention::Entity>(&txn, changes, id, requested.expected_version, None)
             .await?;
+    if requested.category.is_some() {
+        read_model::follow_intervention(&txn, &model).await?;
+    }
     if let Some(ids) = &requested.indicator_ids {
         let indicator_ids = indicator_set(&txn, ids).await?;
         replace_indicators(&txn, id, &indicator_ids).await?;

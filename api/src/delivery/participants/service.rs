@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     access::{auth::Actor, policy},
-    analytics::disclosure,
+    analytics::{disclosure, read_model},
     audit::{self, Change, PARTICIPANT_READ},
     platform::{
         db::{begin_write, save_versioned},
@@ -344,6 +344,7 @@ pub async fn update(
     )
     .await?;
     if !changed.is_empty() {
+        read_model::follow_participant(&txn, &model).await?;
         // Field names only: the trail shows that the record changed, not the child's details.
         let details = json!({ "changed": changed });
         audit::record(
