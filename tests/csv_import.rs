@@ -124,9 +124,10 @@ async fn a_thirty_row_spreadsheet_is_imported(app: TestApp) {
 
 /// More rows than SQLite takes in one INSERT (32766 parameters, 12 per record), so the
 /// records are written in several statements, still all or nothing.
-async fn a_large_file_is_imported_in_several_statements(app: TestApp) {
-    let c = app.caseload(&["PUBLIC_TASK"; 10]).await;
-    let mut file = format!("{HEADER}\n");
+/// 3,000 lines: an INTERIM record of each of the caseload's ten young people, on each of its
+/// four indicators, on each of 75 days.
+fn three_thousand_lines(c: &Caseload) -> String {
+    let mut lines = String::new();
     let first = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
     for reference in &c.references {
         for code in [
@@ -137,14 +138,46 @@ async fn a_large_file_is_imported_in_several_statements(app: TestApp) {
         ] {
             for day in 0..75 {
                 let date = first + chrono::Days::new(day);
-                file.push_str(&format!("{reference},{code},INTERIM,{date},1,PROVIDER\n"));
+                lines.push_str(&format!("{reference},{code},INTERIM,{date},1,PROVIDER\n"));
             }
         }
     }
+    lines
+}
+
+async fn a_large_file_is_imported_in_several_statements(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK"; 10]).await;
+    let file = format!("{HEADER}\n{}", three_thousand_lines(&c));
     let (_, body) = import(&app, &c.provider, &c.submission, file.as_bytes(), false).await;
     assert!(body.get("errors").is_none(), "{body:#}");
     assert_eq!(body["data"]["importOutcomeRecordsCsv"]["recordCount"], 3000);
     assert_eq!(app.count("outcome_records").await, 3000);
+}
+
+/// A file is checked and written a thousand lines at a time in one transaction: a line that
+/// repeats one of an earlier part is named with that line, and a failure in the last part
+/// leaves nothing of the parts before it.
+async fn a_file_is_checked_in_parts_and_written_all_or_nothing(app: TestApp) {
+    let c = app.caseload(&["PUBLIC_TASK"; 10]).await;
+    let baseline = "YP-001,CONFIDENCE,BASELINE,2026-09-01,3,PROVIDER\n";
+    let file = format!("{HEADER}\n{baseline}{}", three_thousand_lines(&c));
+    let second_baseline = format!("{file}{}", baseline.replace(",3,", ",4,"));
+    let (_, body) = import(
+        &app,
+        &c.provider,
+        &c.submission,
+        second_baseline.as_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(failing_lines(&body), [(3003, "phase".to_owned())]);
+    let message = message_on(&body, 3003, "phase");
+    assert!(message.contains("line 2"), "{message}");
+    assert_eq!(app.count("outcome_records").await, 0);
+
+    let imported = import_ok(&app, &c.provider, &c.submission, &file, false).await;
+    assert_eq!(imported["recordCount"], 3001);
+    assert_eq!(app.count("outcome_records").await, 3001);
 }
 
 async fn the_sample_file_in_examples_imports(app: TestApp) {
@@ -507,6 +540,7 @@ on_both_databases!(with super::ONE_IMPORT_AT_A_TIME; imports_beyond_the_bound_ar
 on_both_databases!(
     a_thirty_row_spreadsheet_is_imported,
     a_large_file_is_imported_in_several_statements,
+    a_file_is_checked_in_parts_and_written_all_or_nothing,
     the_sample_file_in_examples_imports,
     byte_order_marks_semicolons_any_column_order_and_decimal_commas_are_read,
     a_dry_run_writes_nothing_and_reports_what_it_would,

@@ -73,6 +73,9 @@ impl MigrationTrait for Migration {
             ROWS_SQL.replace("{records}", "1 = 1")
         ))
         .await?;
+        // Without statistics the planner takes the new table for empty and walks the primary
+        // key instead of the dashboard index: 0.2 s instead of 0.03 s at national scale.
+        db.execute_unprepared(&format!("ANALYZE {TABLE}")).await?;
         Ok(())
     }
 

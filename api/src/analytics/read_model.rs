@@ -107,6 +107,8 @@ pub async fn follow_intervention(
 pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = begin_write(db).await?;
     let written = rebuild_within(&txn).await?;
+    // Fresh statistics, or the planner may take the table for what it was before.
+    txn.execute_unprepared("ANALYZE enrolment_outcomes").await?;
     txn.commit().await?;
     Ok(written)
 }

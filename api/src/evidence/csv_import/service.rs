@@ -37,7 +37,9 @@ use crate::{
     access::auth::Actor,
     audit::{self, Change},
     evidence::{
-        outcome_records::service::{self as outcome_records, Draft, IN_LIST_CHUNK, Part, RowNames},
+        outcome_records::service::{
+            self as outcome_records, Claimed, Draft, IN_LIST_CHUNK, Part, RowNames,
+        },
         submissions::service as submissions,
     },
     platform::{
@@ -100,8 +102,12 @@ pub struct CsvImport {
     pub dry_run: bool,
 }
 
-/// Checks the file and, unless `dry_run`, writes its records. Returns the records written, or
-/// that would be.
+/// Lines mapped, checked and written at a time: the look-ups, the stored records a part can
+/// clash with, and the rows in flight stay this size whatever the file's.
+const LINES_PER_PART: usize = 1_000;
+
+/// Checks the file and, unless `dry_run`, writes its records, [`LINES_PER_PART`] lines at a
+/// time inside one transaction: all or nothing. Returns the records written, or that would be.
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -112,23 +118,39 @@ pub async fn import(
     let (submission, intervention) =
         submissions::editable(&txn, actor, command.submission_id).await?;
     let sheet = parse(&command.file?, limits.max_csv_rows)?;
-    let (drafts, errors) = map_lines(&txn, &intervention, &sheet).await?;
-    let records = outcome_records::prepare(
-        &txn,
-        actor,
-        &submission,
-        &intervention,
-        drafts,
-        errors,
-        &CsvNames,
-    )
-    .await?;
+    let mut errors = sheet.errors;
+    let mut claimed = Claimed::default();
+    let mut records = Vec::with_capacity(sheet.lines.len());
+    for lines in sheet.lines.chunks(LINES_PER_PART) {
+        let drafts =
+            map_lines(&txn, &intervention, lines, sheet.decimal_comma, &mut errors).await?;
+        let problems = outcome_records::check(
+            &txn,
+            &submission,
+            &intervention,
+            &drafts,
+            None,
+            &CsvNames,
+            &mut claimed,
+        )
+        .await?;
+        errors.extend(problems);
+        // Once a line has failed, nothing will be written: the rest is only checked, so that
+        // the answer lists every failing line.
+        if errors.is_empty() {
+            let part = outcome_records::records_of(actor, &submission, drafts);
+            if !command.dry_run {
+                outcome_records::insert(&txn, &part).await?;
+            }
+            records.extend(part);
+        }
+    }
+    outcome_records::refuse_rows(errors)?;
     if command.dry_run {
         // Dropping the transaction rolls it back: a dry run writes nothing, not even an audit
         // event.
         return Ok(records);
     }
-    outcome_records::insert(&txn, &records).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -497,15 +519,16 @@ fn type_cells(line: &Line, decimal_comma: bool, errors: &mut Vec<RowError>) -> T
 
 /// Maps each line to a [`Draft`]: the reference to the provider's participant and its enrolment
 /// in the intervention that runs on `observed_on` (from referral to exit), the code to the
-/// indicator. Three lookups whatever the number of lines. Lines that cannot be mapped become
-/// errors; the rest are drafts for the shared rules.
+/// indicator. Three lookups whatever the number of lines. Lines that cannot be mapped add to
+/// `errors`; the rest are drafts for the shared rules.
 async fn map_lines(
     conn: &impl ConnectionTrait,
     intervention: &intervention::Model,
-    sheet: &Sheet,
-) -> Result<(Vec<Draft>, Vec<RowError>), DbErr> {
-    let references: Vec<&str> = sheet
-        .lines
+    lines: &[Line],
+    decimal_comma: bool,
+    errors: &mut Vec<RowError>,
+) -> Result<Vec<Draft>, DbErr> {
+    let references: Vec<&str> = lines
         .iter()
         .map(|line| line.cells[REFERENCE].as_str())
         .filter(|reference| !reference.is_empty())
@@ -539,8 +562,7 @@ async fn map_lines(
                 .push(enrolment);
         }
     }
-    let codes: Vec<String> = sheet
-        .lines
+    let codes: Vec<String> = lines
         .iter()
         .map(|line| line.cells[INDICATOR_CODE].to_ascii_uppercase())
         .filter(|code| !code.is_empty())
@@ -557,10 +579,9 @@ async fn map_lines(
         .into_iter()
         .collect();
 
-    let mut errors = sheet.errors.clone();
-    let mut drafts = Vec::with_capacity(sheet.lines.len());
-    for line in &sheet.lines {
-        let typed = type_cells(line, sheet.decimal_comma, &mut errors);
+    let mut drafts = Vec::with_capacity(lines.len());
+    for line in lines {
+        let typed = type_cells(line, decimal_comma, errors);
         let mut problem = |column: usize, message: String| {
             errors.push(RowError {
                 index: line.number,
@@ -643,7 +664,7 @@ async fn map_lines(
             });
         }
     }
-    Ok((drafts, errors))
+    Ok(drafts)
 }
 
 /// The one enrolment among `candidates` that runs on `date` (from referral to exit), or a

@@ -148,6 +148,14 @@ impl RowNames for UpdateNames {
 /// the driver prepares and caches on each connection stay small (see [`ROWS_PER_INSERT`]).
 pub(crate) const IN_LIST_CHUNK: usize = 1_000;
 
+/// What the rows of a batch checked so far claim, for a batch checked in parts (a CSV file, a
+/// chunk of lines at a time): a later part that repeats them is told which row it repeats.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    baselines: HashMap<(Uuid, Uuid), usize>,
+    observations: HashMap<(Uuid, Uuid, OutcomePhase, NaiveDate), usize>,
+}
+
 /// Where a key a new record would repeat was seen first.
 enum Seen {
     Stored {
@@ -179,7 +187,8 @@ impl Seen {
 /// the indicator's unit and scale; `observed_on` lies in the submission's period; one BASELINE
 /// per enrolment and indicator; no two records share enrolment, indicator, phase and day. The
 /// last two count the records already stored (except `replacing`, the record being updated)
-/// and the earlier rows of the batch. Returns every problem, in row order.
+/// and the earlier rows of the batch: those of `drafts` and those `claimed` holds, which this
+/// adds the rows of `drafts` to. Returns every problem, in row order.
 pub async fn check(
     conn: &impl ConnectionTrait,
     submission: &evaluation_submission::Model,
@@ -187,6 +196,7 @@ pub async fn check(
     drafts: &[Draft],
     replacing: Option<Uuid>,
     names: &impl RowNames,
+    claimed: &mut Claimed,
 ) -> Result<Vec<RowError>, DbErr> {
     let requested: Vec<Uuid> = drafts
         .iter()
@@ -280,6 +290,19 @@ pub async fn check(
             observations.insert((enrolment_id, indicator_id, phase, observed_on), seen());
         }
     }
+    // Earlier parts of the batch may be stored already: their rows name them better.
+    baselines.extend(
+        claimed
+            .baselines
+            .iter()
+            .map(|(pair, row)| (*pair, Seen::Row(*row))),
+    );
+    observations.extend(
+        claimed
+            .observations
+            .iter()
+            .map(|(key, row)| (*key, Seen::Row(*row))),
+    );
 
     let (start, end) = (submission.period_start, submission.period_end);
     let mut problems = Vec::new();
@@ -349,6 +372,7 @@ pub async fn check(
                 continue;
             }
             baselines.insert(pair, Seen::Row(row));
+            claimed.baselines.insert(pair, row);
         }
         let key = (pair.0, pair.1, draft.phase, draft.observed_on);
         if let Some(seen) = observations.get(&key) {
@@ -366,6 +390,7 @@ pub async fn check(
             );
         } else {
             observations.insert(key, Seen::Row(row));
+            claimed.observations.insert(key, row);
         }
     }
     Ok(problems)
@@ -416,15 +441,42 @@ pub async fn prepare(
     mut errors: Vec<RowError>,
     names: &impl RowNames,
 ) -> ApiResult<Vec<outcome_record::Model>> {
-    errors.extend(check(conn, submission, intervention, &drafts, None, names).await?);
-    if !errors.is_empty() {
-        // Stable: a row's problems stay in the order the rules found them.
-        errors.sort_by_key(|error| error.index);
-        return Err(ApiError::BadUserInputRows(errors));
+    let claimed = &mut Claimed::default();
+    errors.extend(
+        check(
+            conn,
+            submission,
+            intervention,
+            &drafts,
+            None,
+            names,
+            claimed,
+        )
+        .await?,
+    );
+    refuse_rows(errors)?;
+    Ok(records_of(actor, submission, drafts))
+}
+
+/// `BAD_USER_INPUT` listing every failing row, unless there are none.
+pub fn refuse_rows(mut errors: Vec<RowError>) -> ApiResult<()> {
+    if errors.is_empty() {
+        return Ok(());
     }
+    // Stable: a row's problems stay in the order the rules found them.
+    errors.sort_by_key(|error| error.index);
+    Err(ApiError::BadUserInputRows(errors))
+}
+
+/// The records checked `drafts` become, not yet written.
+pub fn records_of(
+    actor: &Actor,
+    submission: &evaluation_submission::Model,
+    drafts: Vec<Draft>,
+) -> Vec<outcome_record::Model> {
     // PostgreSQL keeps microseconds: the payload shows what later reads will.
     let now = Utc::now().trunc_subsecs(6);
-    Ok(drafts
+    drafts
         .into_iter()
         .map(|draft| outcome_record::Model {
             id: Uuid::now_v7(),
@@ -440,7 +492,7 @@ pub async fn prepare(
             updated_at: now,
             version: 1,
         })
-        .collect())
+        .collect()
 }
 
 /// Rows per INSERT statement. More rows per statement saves little past a few hundred, and the
@@ -610,6 +662,7 @@ pub async fn update(
         &[draft],
         Some(id),
         &UpdateNames,
+        &mut Claimed::default(),
     )
     .await?;
     if let Some(problem) = problems.into_iter().next() {
