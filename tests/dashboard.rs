@@ -104,7 +104,9 @@ on_both_databases!(every_dashboard_file_is_served_with_its_policy);
 
 /// Runs axe-core on the current screen and fails on any serious or critical violation.
 async fn assert_accessible(browser: &Browser, screen: &str) {
-    browser.script(&format!("{AXE}; return true;"), json!([])).await;
+    browser
+        .script(&format!("{AXE}; return true;"), json!([]))
+        .await;
     let violations = browser
         .script_async(
             "const done = arguments[arguments.length - 1];
@@ -191,7 +193,10 @@ fn assert_no_policy_violations(console: &[String]) {
         .iter()
         .filter(|message| message.contains("Content Security Policy"))
         .collect();
-    assert!(refused.is_empty(), "the page broke its own policy: {refused:#?}");
+    assert!(
+        refused.is_empty(),
+        "the page broke its own policy: {refused:#?}"
+    );
 }
 
 /// The walk a commissioner judging the product takes, then a provider's view: sign in from
@@ -241,8 +246,10 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
     assert!(!statuses.is_empty(), "the partnership's targets are shown");
     for status in &statuses {
         assert!(
-            ["On track", "At risk", "Missed", "Achieved", "No data", "Proposed", "Retired"]
-                .contains(status),
+            [
+                "On track", "At risk", "Missed", "Achieved", "No data", "Proposed", "Retired"
+            ]
+            .contains(status),
             "a target's status: {status}"
         );
     }
@@ -267,15 +274,20 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
 
     open_screen(&browser, "outcomes", ".chart-figure table").await;
     assert_accessible(&browser, "outcomes").await;
+    browser.screenshot("dashboard-outcomes").await;
     open_screen(&browser, "coverage", ".tile").await;
     assert_eq!(
         browser
-            .script("return document.querySelectorAll('.tile').length;", json!([]))
+            .script(
+                "return document.querySelectorAll('.tile').length;",
+                json!([])
+            )
             .await,
         32,
         "one tile per council area"
     );
     assert_accessible(&browser, "coverage").await;
+    browser.screenshot("dashboard-coverage").await;
 
     open_screen(&browser, "evidence", "#queue-count").await;
     assert!(
@@ -285,6 +297,7 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
             .starts_with(&format!("{waiting} submissions waiting"))
     );
     assert_accessible(&browser, "review queue").await;
+    browser.screenshot("dashboard-review-queue").await;
     browser
         .wait_for(&format!(
             "[data-submission-id='{submission_id}'] button.accept"
@@ -297,7 +310,10 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
             "the queue shrank",
             "return document.getElementById('queue-count')?.innerText.startsWith(arguments[0])
                  && !document.querySelector(`[data-submission-id='${arguments[1]}']`);",
-            json!([format!("{} submissions waiting", waiting - 1), submission_id]),
+            json!([
+                format!("{} submissions waiting", waiting - 1),
+                submission_id
+            ]),
         )
         .await;
     let status = app
@@ -371,7 +387,9 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
     open_screen(&browser, "young-people", "#young-people-count").await;
     let page = browser.text("main").await;
     assert!(
-        other_providers.iter().all(|reference| page.contains(reference.as_str())),
+        other_providers
+            .iter()
+            .all(|reference| page.contains(reference.as_str())),
         "the other provider sees its own young people"
     );
     for reference in &first_providers {

@@ -175,7 +175,10 @@ async fn every_example_answers_its_user_from_the_demo_dataset(app: TestApp) {
     let examples = documents(examples_dir());
     assert!(examples.len() >= 6, "the dashboard examples are all there");
     let dashboard = documents(dashboard_queries_dir());
-    assert!(dashboard.len() >= 9, "the dashboard's documents are all there");
+    assert!(
+        dashboard.len() >= 9,
+        "the dashboard's documents are all there"
+    );
     for example in examples.into_iter().chain(dashboard) {
         let token = tokens.get(&example.run_as).unwrap_or_else(|| {
             panic!(
@@ -207,10 +210,7 @@ fn the_examples_folder_holds_only_named_examples_and_their_variables() {
 /// The dashboard's documents follow the examples' rules; only it may also change something.
 #[test]
 fn the_dashboard_queries_folder_holds_only_named_operations_and_their_variables() {
-    assert_named_operations_and_their_variables(
-        dashboard_queries_dir(),
-        &["query ", "mutation "],
-    );
+    assert_named_operations_and_their_variables(dashboard_queries_dir(), &["query ", "mutation "]);
 }
 
 fn assert_named_operations_and_their_variables(dir: PathBuf, kinds: &[&str]) {

@@ -315,10 +315,9 @@ fn decode_base64(text: &str) -> Vec<u8> {
     digits
         .chunks(4)
         .flat_map(|chunk| {
-            let bits = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |bits, (i, digit)| bits | u32::from(*digit) << (18 - 6 * i));
+            let bits = chunk.iter().enumerate().fold(0u32, |bits, (i, digit)| {
+                bits | u32::from(*digit) << (18 - 6 * i)
+            });
             let bytes = bits.to_be_bytes();
             bytes[1..chunk.len()].to_vec()
         })

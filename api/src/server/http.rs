@@ -27,9 +27,7 @@ use actix_web::{
     mime, web,
 };
 use async_graphql::{
-    ParseRequestError, Response, ServerError,
-    http::MultipartOptions,
-    parser::types::OperationType,
+    ParseRequestError, Response, ServerError, http::MultipartOptions, parser::types::OperationType,
 };
 use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
