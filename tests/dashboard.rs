@@ -466,6 +466,8 @@ async fn graphiql_and_the_dashboard_work_with_no_internet() {
         )
         .await;
 
+    assert_no_policy_violations(&browser.console().await);
+
     browser.goto(&app.url("/dashboard")).await.unwrap();
     sign_in_as(&browser, "viewer").await;
     browser.wait_for(".target").await;
