@@ -183,6 +183,33 @@ async fn sign_in_as(browser: &Browser, label: &str) {
     browser.wait_for("#sign-out:not([hidden])").await;
 }
 
+/// Tabs from the top of the page to the demo user's button, checking that each stop shows
+/// where the focus is, and presses Enter.
+async fn sign_in_with_the_keyboard(browser: &Browser, label: &str) {
+    const TAB: &str = "\u{E004}";
+    const ENTER: &str = "\u{E007}";
+    let button = format!("[data-demo-user='{label}']");
+    for _ in 0..10 {
+        browser.press(TAB).await;
+        let focus = browser
+            .script(
+                "const e = document.activeElement, style = getComputedStyle(e);
+                 const box = e.getBoundingClientRect();
+                 return { target: e.matches(arguments[0]), text: e.innerText,
+                   shown: style.outlineStyle !== 'none' && box.left >= 0 && box.width > 0 };",
+                json!([button]),
+            )
+            .await;
+        assert_eq!(focus["shown"], true, "the focus is visible on {focus}");
+        if focus["target"] == true {
+            browser.press(ENTER).await;
+            browser.wait_for("#sign-out:not([hidden])").await;
+            return;
+        }
+    }
+    panic!("{label}'s button cannot be reached with Tab");
+}
+
 async fn sign_out(browser: &Browser) {
     browser.wait_for("#sign-out").await.click().await;
     browser.wait_for("[data-demo-user]").await;
@@ -228,7 +255,7 @@ async fn a_commissioner_reviews_evidence_and_providers_see_only_their_own_young_
     browser.goto(&app.url("/dashboard")).await.unwrap();
     browser.wait_for("[data-demo-user='commissioner']").await;
     assert_accessible(&browser, "sign-in").await;
-    sign_in_as(&browser, "commissioner").await;
+    sign_in_with_the_keyboard(&browser, "commissioner").await;
     browser.wait_for("#partnership-select").await;
     choose_partnership(&browser, partnership_id).await;
     let statuses = browser

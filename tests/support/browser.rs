@@ -143,6 +143,23 @@ impl Browser {
             .map(|_| ())
     }
 
+    /// Presses keys (WebDriver's key codes, e.g. `"\u{E004}"` for Tab) on whatever has the
+    /// focus, as a keyboard-only user would.
+    pub async fn press(&self, keys: &str) {
+        let active = self
+            .command("GET", "/element/active", Value::Null)
+            .await
+            .expect("an element has the focus");
+        let id = active[ELEMENT].as_str().expect("element id");
+        self.command(
+            "POST",
+            &format!("/element/{id}/value"),
+            json!({ "text": keys }),
+        )
+        .await
+        .expect("key press");
+    }
+
     /// Resizes the window (the page's viewport follows).
     pub async fn resize(&self, width: u32, height: u32) {
         self.command(

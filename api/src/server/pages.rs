@@ -6,7 +6,7 @@
 //! (README, Dashboard). Each page answers with a Content-Security-Policy that lets it load only
 //! from this service's own origin, so neither a CDN nor an injected script can run on the page
 //! where a user pastes a bearer token. The pages read data only through `/graphql`, with the
-//! user's token; nothing here reads the database, except the demo's sign-in list.
+//! user's token; nothing here reads the database.
 
 use std::{
     hash::{DefaultHasher, Hasher},
