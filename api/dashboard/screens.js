@@ -365,10 +365,14 @@ function reviewItem(s, notes, context, refresh) {
     s.summary.length
       ? table(`What the evidence of ${name} shows`,
         ["Indicator", "Young people", "Baseline", "Latest", "Change", "Improved"],
-        s.summary.map((c) => [c.indicator?.name ?? "–",
-          notes.figure(c.participants, { ...c, unit: "COUNT" }),
-          notes.figure(c.meanBaseline, c), notes.figure(c.meanLatest, c),
-          notes.figure(c.meanChange, c), notes.figure(c.percentImproved, { ...c, unit: "PERCENT" })]),
+        s.summary.map((c) => {
+          const measured = { ...c, unit: c.indicator?.unit };
+          return [c.indicator?.name ?? "–",
+            notes.figure(c.participants, { ...c, unit: "COUNT" }),
+            notes.figure(c.meanBaseline, measured), notes.figure(c.meanLatest, measured),
+            notes.figure(c.meanChange, measured),
+            notes.figure(c.percentImproved, { ...c, unit: "PERCENT" })];
+        }),
         [1, 2, 3, 4, 5])
       : null,
     h("div", { class: "decision" },
