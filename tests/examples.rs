@@ -1,9 +1,11 @@
-//! The demo dataset (`serve --demo`) and the dashboard queries in `examples/`.
+//! The demo dataset (`serve --demo`), the dashboard queries in `examples/` and the reference
+//! dashboard's own documents in `api/dashboard/queries/`.
 //!
-//! Every example must be a valid query of the schema (the contract in `schema.graphql`) that
-//! answers the demo user its header names ("Run as: commissioner") with data, not only
-//! suppressed cells; its variables come from the sibling `.json` file, where `<indicator CODE>`
-//! and `<partnership NAME>` stand for ids a developer looks up first.
+//! Every example and every dashboard document must be a valid operation of the schema (the
+//! contract in `schema.graphql`) that answers the demo user its header names ("Run as:
+//! commissioner") with data, not only suppressed cells; its variables come from the sibling
+//! `.json` file, where `<indicator CODE>`, `<partnership NAME>` and `<submission STATUS>` stand
+//! for ids a developer looks up first. So a schema change that breaks the dashboard fails here.
 
 use std::{collections::HashMap, fs, path::PathBuf};
 
@@ -26,9 +28,14 @@ fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
-/// Every `examples/*.graphql` file, with its header's user and its variables file.
-fn examples() -> Vec<Example> {
-    let mut examples: Vec<Example> = fs::read_dir(examples_dir())
+/// The GraphQL documents the dashboard at `/dashboard` sends.
+fn dashboard_queries_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api/dashboard/queries")
+}
+
+/// Every `*.graphql` file in `dir`, with its header's user and its variables file.
+fn documents(dir: PathBuf) -> Vec<Example> {
+    let mut examples: Vec<Example> = fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "graphql"))
@@ -76,12 +83,14 @@ fn resolve(value: &Value, ids: &HashMap<String, String>) -> Value {
     }
 }
 
-/// The demo's indicator and partnership ids, keyed as the placeholders name them.
+/// The demo's indicator and partnership ids, and a submission's id of each status, keyed as
+/// the placeholders name them.
 async fn placeholder_ids(app: &TestApp, admin: &str) -> HashMap<String, String> {
     let data = app
         .gql_ok(
             admin,
-            "{ indicators { id code } partnerships(first: 100) { nodes { id name } } }",
+            "{ indicators { id code } partnerships(first: 100) { nodes { id name } }
+               submissions(first: 100) { nodes { id status } } }",
             json!({}),
         )
         .await;
@@ -105,7 +114,17 @@ async fn placeholder_ids(app: &TestApp, admin: &str) -> HashMap<String, String> 
                 partnership["id"].as_str().unwrap().to_owned(),
             )
         });
-    indicators.chain(partnerships).collect()
+    let submissions = data["submissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|submission| {
+            (
+                format!("submission {}", submission["status"].as_str().unwrap()),
+                submission["id"].as_str().unwrap().to_owned(),
+            )
+        });
+    indicators.chain(partnerships).chain(submissions).collect()
 }
 
 /// Whether `value` holds data a dashboard could draw: every list of rows (`nodes`, `cells`, a
@@ -153,9 +172,14 @@ async fn every_example_answers_its_user_from_the_demo_dataset(app: TestApp) {
     let demo = load_demo(&app).await.unwrap();
     let tokens = tokens(&app, &demo);
     let ids = placeholder_ids(&app, &tokens["admin"]).await;
-    let examples = examples();
+    let examples = documents(examples_dir());
     assert!(examples.len() >= 6, "the dashboard examples are all there");
-    for example in examples {
+    let dashboard = documents(dashboard_queries_dir());
+    assert!(
+        dashboard.len() >= 9,
+        "the dashboard's documents are all there"
+    );
+    for example in examples.into_iter().chain(dashboard) {
         let token = tokens.get(&example.run_as).unwrap_or_else(|| {
             panic!(
                 "{}: `Run as: {}` is not a demo user ({:?})",
@@ -180,7 +204,17 @@ async fn every_example_answers_its_user_from_the_demo_dataset(app: TestApp) {
 /// example names its operation (the access log records operations by name).
 #[test]
 fn the_examples_folder_holds_only_named_examples_and_their_variables() {
-    for entry in fs::read_dir(examples_dir()).unwrap() {
+    assert_named_operations_and_their_variables(examples_dir(), &["query "]);
+}
+
+/// The dashboard's documents follow the examples' rules; only it may also change something.
+#[test]
+fn the_dashboard_queries_folder_holds_only_named_operations_and_their_variables() {
+    assert_named_operations_and_their_variables(dashboard_queries_dir(), &["query ", "mutation "]);
+}
+
+fn assert_named_operations_and_their_variables(dir: PathBuf, kinds: &[&str]) {
+    for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         match path.extension().and_then(|ext| ext.to_str()) {
@@ -191,8 +225,9 @@ fn the_examples_folder_holds_only_named_examples_and_their_variables() {
                     .find(|line| !line.starts_with('#') && !line.trim().is_empty())
                     .unwrap_or_default();
                 assert!(
-                    operation.starts_with("query ") && !operation.starts_with("query ("),
-                    "{name} starts with a named query, not `{operation}`"
+                    kinds.iter().any(|kind| operation.starts_with(kind)
+                        && !operation[kind.len()..].starts_with('(')),
+                    "{name} starts with a named operation, not `{operation}`"
                 );
             }
             Some("json") => assert!(

@@ -12,6 +12,7 @@ mod architecture;
 mod audit_events;
 mod closed_doors;
 mod csv_import;
+mod dashboard;
 mod disclosure;
 mod evidence_story;
 mod examples;

@@ -227,13 +227,25 @@ async fn serve(config: Config, demo: bool) -> CliResult {
     } else {
         None
     };
-    let app = Application::build_with_db(config, db).await?;
+    let sign_in = match &demo {
+        Some((demo, _)) => Some(demo.sign_in(TokenIssuer::new(&config.jwt)?)),
+        None => None,
+    };
+    let app = Application::build_with_demo(config, db, sign_in).await?;
     tracing::info!(%bind_addr, port = app.port(), "serving /graphql");
-    let url = format!("http://{}:{}/graphql", bind_addr.ip(), app.port());
+    let base_url = format!("http://{}:{}", bind_addr.ip(), app.port());
+    let url = format!("{base_url}/graphql");
     match demo {
-        Some((demo, issuer)) => print!("{}", demo.welcome(&issuer, &url, graphiql)?),
-        None if graphiql => println!("GraphiQL: {url}"),
-        None => {}
+        Some((demo, issuer)) => {
+            print!("{}", demo.welcome(&issuer, &url, graphiql)?);
+            println!("Dashboard: {base_url}/dashboard (sign in as any demo user there)");
+        }
+        None => {
+            if graphiql {
+                println!("GraphiQL: {url}");
+            }
+            println!("Dashboard: {base_url}/dashboard");
+        }
     }
     app.run_until_stopped().await?;
     Ok(())

@@ -6,6 +6,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); `REQUIRE_POSTGRES=1` turns a missing URL into
 //! a failure instead of a skip, so CI cannot pass on SQLite alone.
 
+pub mod browser;
 pub mod fixtures;
 pub mod world;
 
@@ -23,6 +24,7 @@ use api::{
     access::auth::TokenIssuer,
     demo::{self, Demo, DemoError},
     platform::config::Config,
+    server::pages::DemoSignIn,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -179,7 +181,36 @@ impl TestApp {
         Some(Self::start(&url, extra, scratch).await)
     }
 
+    /// A SQLite-backed app serving the demo dataset as `serve --demo` does: loaded before the
+    /// listener opens, its users offered on the dashboard's sign-in screen.
+    pub async fn sqlite_demo(extra: &[(&str, &str)]) -> (Self, Demo) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        let config = test_config(&url, extra);
+        let db = api::platform::db::connect(&url, Some(4))
+            .await
+            .expect("connect to test database");
+        <migration::Migrator as migration::MigratorTrait>::up(&db, None)
+            .await
+            .expect("migrations");
+        let demo = demo::prepare(&db, &config.limits, config.clock)
+            .await
+            .expect("the demo loads");
+        let sign_in = demo.sign_in(TokenIssuer::new(&config.jwt).expect("issuer"));
+        let app = Self::start_with(&url, extra, Scratch::Sqlite(dir), Some(sign_in)).await;
+        (app, demo)
+    }
+
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
+        Self::start_with(url, extra, scratch, None).await
+    }
+
+    async fn start_with(
+        url: &str,
+        extra: &[(&str, &str)],
+        scratch: Scratch,
+        demo_sign_in: Option<DemoSignIn>,
+    ) -> Self {
         let config = test_config(url, extra);
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&statements);
@@ -190,7 +221,7 @@ impl TestApp {
         })
         .await
         .expect("connect to test database");
-        let app = Application::build_with_db(config.clone(), db.clone())
+        let app = Application::build_with_demo(config.clone(), db.clone(), demo_sign_in)
             .await
             .expect("application starts");
         let base_url = format!("http://127.0.0.1:{}", app.port());

@@ -26,6 +26,7 @@ use crate::{
     access::auth::{MintError, TokenIssuer},
     directory::users::service as users,
     platform::{clock::Clock, config::Limits, error::ApiError},
+    server::pages::{DemoSignIn, DemoUser},
 };
 use story::{ADMIN, PRINTED};
 
@@ -114,6 +115,28 @@ pub async fn prepare(
 }
 
 impl Demo {
+    /// The printed users, for the dashboard's sign-in screen, their tokens minted by `issuer`.
+    pub fn sign_in(&self, issuer: TokenIssuer) -> DemoSignIn {
+        DemoSignIn {
+            issuer,
+            users: self
+                .logins
+                .iter()
+                .map(|login| DemoUser {
+                    label: login
+                        .variable
+                        .trim_end_matches("_TOKEN")
+                        .replace('_', " ")
+                        .to_lowercase(),
+                    role: format!("{:?}", login.role).to_uppercase(),
+                    email: login.email.to_owned(),
+                    organisation: login.organisation.to_owned(),
+                    user_id: login.user_id,
+                })
+                .collect(),
+        }
+    }
+
     /// What `serve --demo` prints once it listens on `graphql_url`: what was loaded, a token for
     /// each login (minted by `issuer`), and how to use them in GraphiQL and with curl.
     pub fn welcome(

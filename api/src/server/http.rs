@@ -1,5 +1,5 @@
 //! HTTP: `/graphql` (POST, and GET for queries only, per GraphQL over HTTP), GraphiQL for
-//! browsers when enabled, the `/healthz` and `/readyz` probes, and `/metrics` for Prometheus.
+//! browsers when enabled (its page and assets come from [`super::pages`]), the `/healthz` and `/readyz` probes, and `/metrics` for Prometheus.
 //!
 //! Every GraphQL request is authenticated before its body is even parsed. Bodies are read up to
 //! the configured limit and no further, and an operation runs for at most `REQUEST_TIMEOUT_MS`.
@@ -27,9 +27,7 @@ use actix_web::{
     mime, web,
 };
 use async_graphql::{
-    ParseRequestError, Response, ServerError,
-    http::{GraphiQLSource, MultipartOptions},
-    parser::types::OperationType,
+    ParseRequestError, Response, ServerError, http::MultipartOptions, parser::types::OperationType,
 };
 use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -46,7 +44,7 @@ use crate::{
         metrics,
         request_id::{REQUEST_ID_HEADER, RequestId},
     },
-    server::{state::AppState, telemetry::GraphqlOutcome},
+    server::{pages, state::AppState, telemetry::GraphqlOutcome},
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -309,9 +307,7 @@ struct GetParams {
 
 async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if state.graphiql && req.query_string().is_empty() && lists_html(&req) {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(GraphiQLSource::build().endpoint("/graphql").finish());
+        return pages::graphiql_page(&req);
     }
     negotiated(&req, |media| get(&state, &req, media)).await
 }

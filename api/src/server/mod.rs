@@ -3,6 +3,7 @@
 
 pub mod exports;
 pub mod http;
+pub mod pages;
 pub mod schema;
 pub mod state;
 pub mod telemetry;
@@ -24,7 +25,7 @@ use crate::{
         config::{Config, ConfigError},
         db, metrics,
     },
-    server::state::AppState,
+    server::{pages::DemoSignIn, state::AppState},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +56,16 @@ impl Application {
         config: Config,
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
+        Self::build_with_demo(config, db, None).await
+    }
+
+    /// Like [`Application::build_with_db`], offering the demo's users on the dashboard's
+    /// sign-in screen when `demo_sign_in` is given (`serve --demo` only).
+    pub async fn build_with_demo(
+        config: Config,
+        db: DatabaseConnection,
+        demo_sign_in: Option<DemoSignIn>,
+    ) -> Result<Self, StartupError> {
         Migrator::up(&db, None).await?;
         let listener = TcpListener::bind(config.bind_addr)?;
         let port = listener.local_addr()?.port();
@@ -74,6 +85,7 @@ impl Application {
             metrics_access: config.metrics,
             disclosure: config.disclosure,
             iati: config.iati,
+            demo_sign_in,
             db,
         });
         let cors_origins = config.cors_origins;
@@ -82,6 +94,7 @@ impl Application {
                 .app_data(state.clone())
                 .configure(http::routes)
                 .configure(exports::routes)
+                .configure(pages::routes)
                 // Without CORS_ORIGINS no CORS headers at all: browsers keep pages of other
                 // origins out.
                 .wrap(Condition::new(

@@ -12,7 +12,7 @@ use crate::{
         config::{Disclosure, IatiPublisher, Limits, MetricsAccess},
         metrics::Metrics,
     },
-    server::schema::ApiSchema,
+    server::{pages::DemoSignIn, schema::ApiSchema},
 };
 
 /// What every handler needs, shared across workers.
@@ -32,4 +32,6 @@ pub struct AppState {
     pub disclosure: Disclosure,
     /// Who publishes the IATI files; `None` turns them off.
     pub iati: Option<IatiPublisher>,
+    /// The demo's users for the dashboard's sign-in screen; `None` unless `serve --demo`.
+    pub demo_sign_in: Option<DemoSignIn>,
 }
