@@ -555,8 +555,9 @@ def accept_during_reads(db, args, tokens, c_file):
                   AND m.left_on IS NULL AND u.role = 'COMMISSIONER' AND u.active)
         FROM evaluation_submissions s
         JOIN interventions i ON i.id = s.intervention_id
+        JOIN partnerships p ON p.id = i.partnership_id
         JOIN outcome_records r ON r.submission_id = s.id
-        WHERE s.status = 'SUBMITTED'
+        WHERE s.status = 'SUBMITTED' AND p.status <> 'ENDED'
         GROUP BY s.id, i.partnership_id
         ORDER BY ABS(COUNT(*) - 500), 1 LIMIT 60""")
     reads = {}

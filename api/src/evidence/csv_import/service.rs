@@ -38,7 +38,7 @@ use crate::{
     audit::{self, Change},
     evidence::{
         outcome_records::service::{
-            self as outcome_records, Claimed, Draft, IN_LIST_CHUNK, Part, RowNames,
+            self as outcome_records, Claimed, Draft, Part, RowNames, in_lists,
         },
         submissions::service as submissions,
     },
@@ -536,7 +536,7 @@ async fn map_lines(
         .into_iter()
         .collect();
     let mut participants: HashMap<String, Uuid> = HashMap::new();
-    for chunk in references.chunks(IN_LIST_CHUNK) {
+    for chunk in in_lists(&references) {
         let found: Vec<(Uuid, String)> = participant::Entity::find()
             .select_only()
             .columns([participant::Column::Id, participant::Column::Reference])
@@ -549,7 +549,7 @@ async fn map_lines(
     }
     let participant_ids: Vec<Uuid> = participants.values().copied().collect();
     let mut enrolments: HashMap<Uuid, Vec<enrolment::Model>> = HashMap::new();
-    for chunk in participant_ids.chunks(IN_LIST_CHUNK) {
+    for chunk in in_lists(&participant_ids) {
         let found = enrolment::Entity::find()
             .filter(enrolment::Column::InterventionId.eq(intervention.id))
             .filter(enrolment::Column::ParticipantId.is_in(chunk.iter().copied()))

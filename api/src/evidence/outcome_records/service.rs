@@ -146,7 +146,21 @@ impl RowNames for UpdateNames {
 /// Ids per `IN (…)` list: far below every backend's bind-parameter limit, large enough that a
 /// batch of `MAX_BATCH_ROWS` needs one statement per lookup, and small enough that the statements
 /// the driver prepares and caches on each connection stay small (see [`ROWS_PER_INSERT`]).
-pub(crate) const IN_LIST_CHUNK: usize = 1_000;
+const IN_LIST_CHUNK: usize = 1_000;
+
+/// `ids` as `IN (…)` lists of at most [`IN_LIST_CHUNK`], each padded to a power of two by
+/// repeating its last id, which changes no answer. The driver prepares and caches every
+/// distinct statement on every connection: lists of every length from 1 to 1,000 would each
+/// become one, and a file imported in parts asks with many lengths.
+pub(crate) fn in_lists<T: Clone>(ids: &[T]) -> impl Iterator<Item = Vec<T>> + '_ {
+    ids.chunks(IN_LIST_CHUNK).map(|chunk| {
+        let mut list = chunk.to_vec();
+        if let Some(last) = chunk.last() {
+            list.resize(chunk.len().next_power_of_two(), last.clone());
+        }
+        list
+    })
+}
 
 /// What the rows of a batch checked so far claim, for a batch checked in parts (a CSV file, a
 /// chunk of lines at a time): a later part that repeats them is told which row it repeats.
@@ -205,7 +219,7 @@ pub async fn check(
         .into_iter()
         .collect();
     let mut enrolments: HashSet<Uuid> = HashSet::new();
-    for chunk in requested.chunks(IN_LIST_CHUNK) {
+    for chunk in in_lists(&requested) {
         let found: Vec<Uuid> = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::Id)
@@ -259,7 +273,7 @@ pub async fn check(
     let may_clash = Condition::any()
         .add(outcome_record::Column::Phase.eq(OutcomePhase::Baseline))
         .add(outcome_record::Column::ObservedOn.between(first_day, last_day));
-    for chunk in known.chunks(IN_LIST_CHUNK) {
+    for chunk in in_lists(&known) {
         let stored: Vec<(Uuid, Uuid, Uuid, OutcomePhase, NaiveDate, Uuid)> =
             outcome_record::Entity::find()
                 .select_only()
@@ -729,6 +743,18 @@ pub async fn delete(
 mod tests {
     use super::*;
     use entity::enums::IndicatorKind;
+
+    #[test]
+    fn in_lists_come_in_few_lengths_and_ask_for_exactly_the_ids() {
+        let ids: Vec<u32> = (0..2_300).collect();
+        let lists: Vec<Vec<u32>> = in_lists(&ids).collect();
+        let lengths: Vec<usize> = lists.iter().map(Vec::len).collect();
+        assert_eq!(lengths, [1_024, 1_024, 512]);
+        let asked: BTreeSet<u32> = lists.into_iter().flatten().collect();
+        assert_eq!(asked, ids.iter().copied().collect());
+        assert_eq!(in_lists(&[7, 8, 9]).collect::<Vec<_>>(), [vec![7, 8, 9, 9]]);
+        assert_eq!(in_lists::<u32>(&[]).count(), 0);
+    }
 
     fn indicator(unit: IndicatorUnit) -> indicator::Model {
         indicator::Model {
