@@ -36,5 +36,6 @@ mod seed;
 mod statement_counts;
 mod stories;
 mod submissions;
+mod subscriptions;
 mod targets;
 mod users;

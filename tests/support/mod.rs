@@ -7,6 +7,7 @@
 //! a failure instead of a skip, so CI cannot pass on SQLite alone.
 
 pub mod fixtures;
+pub mod live;
 pub mod world;
 
 use std::{

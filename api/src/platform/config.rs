@@ -70,6 +70,29 @@ pub struct Config {
     /// Who publishes the IATI files (`/exports/partnerships/{id}/iati-activities.xml`); see
     /// [`IatiPublisher`]. Unset: that download answers INVALID_STATE saying what to set.
     pub iati: Option<IatiPublisher>,
+    /// Bounds on the subscription sockets of `/graphql/ws`; see [`SocketLimits`].
+    pub sockets: SocketLimits,
+}
+
+/// Bounds on the WebSocket connections that carry subscriptions (`/graphql/ws`). Each socket
+/// holds memory and a task for as long as it is open, so nobody may hold many, and a dead one
+/// is noticed. They count per process: behind N replicas a user may hold N times as many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketLimits {
+    /// `WS_MAX_SOCKETS_PER_USER` (default 8, at least 1): a user's open sockets (a few browser
+    /// tabs); one more is closed with 1008 right after `connection_init`.
+    pub max_per_user: usize,
+    /// `WS_MAX_SUBSCRIPTIONS_PER_SOCKET` (default 20, at least 1): one more `subscribe` gets an
+    /// `error` message with code BUSY; the socket stays open.
+    pub max_subscriptions: usize,
+    /// `WS_IDLE_TIMEOUT_SECONDS` (default 60, at least 3): a socket from which nothing arrived
+    /// for this long is closed. The server pings every third of it, and a live client's pong
+    /// counts, so only dead peers and sockets that never send `connection_init` (closed with
+    /// 4408) are dropped.
+    pub idle_timeout: Duration,
+    /// `WS_MAX_MESSAGE_BYTES` (default 65536, at least 1): the largest message a client may
+    /// send (a `subscribe` with its query); a larger one closes the socket with 1009.
+    pub max_message_bytes: usize,
 }
 
 /// The IATI reporting organisation: whoever publishes the partnerships' results to IATI (the
@@ -554,6 +577,29 @@ impl Config {
                 var("IATI_REPORTING_ORG_NAME"),
                 var("IATI_REPORTING_ORG_TYPE"),
             )?,
+            sockets: SocketLimits {
+                max_per_user: at_least_one(
+                    "WS_MAX_SOCKETS_PER_USER",
+                    var("WS_MAX_SOCKETS_PER_USER"),
+                    8,
+                )?,
+                max_subscriptions: at_least_one(
+                    "WS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+                    var("WS_MAX_SUBSCRIPTIONS_PER_SOCKET"),
+                    20,
+                )?,
+                idle_timeout: Duration::from_secs(at_least(
+                    "WS_IDLE_TIMEOUT_SECONDS",
+                    var("WS_IDLE_TIMEOUT_SECONDS"),
+                    60,
+                    3,
+                )?),
+                max_message_bytes: at_least_one(
+                    "WS_MAX_MESSAGE_BYTES",
+                    var("WS_MAX_MESSAGE_BYTES"),
+                    64 << 10,
+                )?,
+            },
         })
     }
 
@@ -880,14 +926,28 @@ fn at_least_one<T>(
     default: T,
 ) -> Result<T, ConfigError>
 where
-    T: FromStr + PartialOrd + From<u8>,
+    T: FromStr + PartialOrd + From<u8> + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    at_least(variable, value, default, T::from(1))
+}
+
+/// A number that must be at least `least`.
+fn at_least<T>(
+    variable: &'static str,
+    value: Option<String>,
+    default: T,
+    least: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display,
     T::Err: std::fmt::Display,
 {
     let parsed = parse_or(variable, value, default)?;
-    if parsed < T::from(1) {
+    if parsed < least {
         return Err(ConfigError {
             variable,
-            message: "must be at least 1".into(),
+            message: format!("must be at least {least}"),
         });
     }
     Ok(parsed)

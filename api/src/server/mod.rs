@@ -5,6 +5,7 @@ pub mod exports;
 pub mod http;
 pub mod schema;
 pub mod state;
+pub mod subscriptions;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -22,7 +23,7 @@ use crate::{
     access::auth::TokenVerifier,
     platform::{
         config::{Config, ConfigError},
-        db, metrics,
+        db, events, metrics,
     },
     server::state::AppState,
 };
@@ -56,6 +57,7 @@ impl Application {
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
         Migrator::up(&db, None).await?;
+        let events = events::EventBus::start(&db, &config.database_url).await?;
         let listener = TcpListener::bind(config.bind_addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
@@ -74,6 +76,10 @@ impl Application {
             metrics_access: config.metrics,
             disclosure: config.disclosure,
             iati: config.iati,
+            cors_origins: config.cors_origins.clone(),
+            events,
+            sockets: config.sockets,
+            sockets_open: subscriptions::SocketCounts::default(),
             db,
         });
         let cors_origins = config.cors_origins;
@@ -81,6 +87,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(http::routes)
+                .configure(subscriptions::routes)
                 .configure(exports::routes)
                 // Without CORS_ORIGINS no CORS headers at all: browsers keep pages of other
                 // origins out.

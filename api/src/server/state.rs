@@ -1,7 +1,7 @@
 //! The application state every handler shares: one struct because each request needs all of
-//! it together (the pool, the schema, the token verifier, the limits and the metrics, and for
-//! downloads the disclosure settings and the IATI publisher), and actix hands handlers one
-//! `web::Data`.
+//! it together (the pool, the schema, the token verifier, the limits and the metrics, for
+//! downloads the disclosure settings and the IATI publisher, for subscriptions the event bus
+//! and the open sockets), and actix hands handlers one `web::Data`.
 
 use sea_orm::DatabaseConnection;
 
@@ -9,10 +9,11 @@ use crate::{
     access::auth::TokenVerifier,
     platform::{
         clock::Clock,
-        config::{Disclosure, IatiPublisher, Limits, MetricsAccess},
+        config::{Disclosure, IatiPublisher, Limits, MetricsAccess, SocketLimits},
+        events::EventBus,
         metrics::Metrics,
     },
-    server::schema::ApiSchema,
+    server::{schema::ApiSchema, subscriptions::SocketCounts},
 };
 
 /// What every handler needs, shared across workers.
@@ -32,4 +33,12 @@ pub struct AppState {
     pub disclosure: Disclosure,
     /// Who publishes the IATI files; `None` turns them off.
     pub iati: Option<IatiPublisher>,
+    /// The origins besides its own whose pages may use the service (`CORS_ORIGINS`); the
+    /// subscription socket checks them itself, since CORS does not cover WebSockets.
+    pub cors_origins: Vec<String>,
+    /// Where subscriptions hear of changes.
+    pub events: EventBus,
+    /// Bounds on subscription sockets, and the sockets each user holds open now.
+    pub sockets: SocketLimits,
+    pub sockets_open: SocketCounts,
 }

@@ -1,0 +1,264 @@
+//! Live updates over `/graphql/ws` (issue 16): who hears of a change, that a rolled-back change
+//! is never announced, and how the socket authenticates, expires and is bounded.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{
+    on_both_databases,
+    support::{
+        TestApp,
+        live::{ARRIVES_WITHIN, Heard},
+        world::World,
+    },
+};
+
+const SUBMISSION_CHANGED: &str = "subscription($p: ID) {
+    submissionChanged(partnershipId: $p) { id status intervention { id } }
+}";
+
+/// How long a test listens for what must not arrive, once what must arrive has.
+const SILENCE: Duration = Duration::from_millis(300);
+
+async fn the_review_queue_hears_a_submit_and_nobody_else_does(app: TestApp) {
+    let world = World::build(&app).await;
+    let mut commissioner = app.live(&world.commissioner.token).await;
+    commissioner
+        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+    let mut others = Vec::new();
+    for (label, user) in [
+        ("another provider", &world.provider_b),
+        ("a viewer", &world.viewer),
+        ("a commissioner of another partnership", &world.outsider),
+    ] {
+        let mut socket = app.live(&user.token).await;
+        // Unfiltered: everything the caller may see.
+        socket.subscribe("all", SUBMISSION_CHANGED, json!({})).await;
+        others.push((label, socket));
+    }
+
+    let submitted_at = tokio::time::Instant::now();
+    app.submit(&world.provider_a, &world.ready_submission).await;
+
+    let payload = commissioner.next_payload("queue").await;
+    assert!(submitted_at.elapsed() < ARRIVES_WITHIN);
+    assert_eq!(
+        payload,
+        json!({ "data": { "submissionChanged": {
+            "id": world.ready_submission, "status": "SUBMITTED",
+            "intervention": { "id": world.ia },
+        } } })
+    );
+    for (label, socket) in &mut others {
+        assert_eq!(socket.next(SILENCE).await, Heard::Nothing, "{label}");
+    }
+}
+
+async fn a_draft_never_reaches_a_commissioner(app: TestApp) {
+    let world = World::build(&app).await;
+    let mut commissioner = app.live(&world.commissioner.token).await;
+    commissioner
+        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+    let mut provider = app.live(&world.provider_a.token).await;
+    provider
+        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+
+    let draft = app.submission(&world.provider_a, &world.ia).await;
+
+    let payload = provider.next_payload("inbox").await;
+    assert_eq!(payload["data"]["submissionChanged"]["id"], json!(draft));
+    assert_eq!(payload["data"]["submissionChanged"]["status"], "DRAFT");
+    assert_eq!(commissioner.next(SILENCE).await, Heard::Nothing);
+}
+
+async fn a_rolled_back_change_announces_nothing(app: TestApp) {
+    let world = World::build(&app).await;
+    let mut provider = app.live(&world.provider_a.token).await;
+    provider
+        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+    let submit = "mutation($input: SubmitSubmissionInput!) {
+        submitSubmission(input: $input) { submission { id } }
+    }";
+    let version = app
+        .submission_version(&world.provider_a, &world.ready_submission)
+        .await;
+
+    // The submit gets as far as announcing itself, then fails on the stale version and rolls
+    // back.
+    let stale =
+        json!({ "input": { "id": world.ready_submission, "expectedVersion": version - 1 } });
+    let body = app.gql(&world.provider_a.token, submit, stale).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{body}"
+    );
+    assert_eq!(provider.next(SILENCE).await, Heard::Nothing);
+
+    // The same submit, committed, is heard: the subscriber was listening all along.
+    let current = json!({ "input": { "id": world.ready_submission, "expectedVersion": version } });
+    app.gql_ok(&world.provider_a.token, submit, current).await;
+    let payload = provider.next_payload("inbox").await;
+    assert_eq!(payload["data"]["submissionChanged"]["status"], "SUBMITTED");
+    assert_eq!(provider.next(SILENCE).await, Heard::Nothing, "exactly once");
+}
+
+async fn comments_and_accepted_outcomes_reach_those_who_may_read_them(app: TestApp) {
+    let world = World::build(&app).await;
+    let comments = "subscription($s: ID!) { commentAdded(submissionId: $s) { decision body } }";
+    let outcomes = "subscription($p: ID!) { outcomesChanged(partnershipId: $p) { id name } }";
+    let submission = json!({ "s": world.submitted_submission });
+    let mut provider = app.live(&world.provider_a.token).await;
+    provider
+        .subscribe("comments", comments, submission.clone())
+        .await;
+    let mut viewer = app.live(&world.viewer.token).await;
+    viewer.subscribe("comments", comments, submission).await;
+    viewer
+        .subscribe("dashboard", outcomes, json!({ "p": world.p1 }))
+        .await;
+
+    let reviewed = app
+        .review(
+            &world.commissioner,
+            &world.submitted_submission,
+            "ACCEPT",
+            Some("Thorough."),
+        )
+        .await;
+    assert!(reviewed.get("errors").is_none(), "{reviewed}");
+
+    assert_eq!(
+        provider.next_payload("comments").await,
+        json!({ "data": { "commentAdded": { "decision": "ACCEPT", "body": "Thorough." } } })
+    );
+    // The viewer may not read the review, but sees the partnership's dashboards move.
+    let dashboard = viewer.next_payload("dashboard").await;
+    assert_eq!(dashboard["data"]["outcomesChanged"]["id"], json!(world.p1));
+    assert_eq!(viewer.next(SILENCE).await, Heard::Nothing);
+}
+
+async fn the_socket_authenticates_in_connection_init(app: TestApp) {
+    let world = World::build(&app).await;
+    let init = |payload: Value| json!({ "type": "connection_init", "payload": payload });
+
+    let mut without = app.live_socket().await;
+    without.send(init(json!({}))).await;
+    assert!(matches!(
+        without.next(ARRIVES_WITHIN).await,
+        Heard::Closed(4401, _)
+    ));
+
+    let mut forged = app.live_socket().await;
+    forged.send(init(json!({ "token": "not.a.token" }))).await;
+    assert!(matches!(
+        forged.next(ARRIVES_WITHIN).await,
+        Heard::Closed(4403, _)
+    ));
+
+    let mut early = app.live_socket().await;
+    early
+        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": SUBMISSION_CHANGED } }))
+        .await;
+    assert!(matches!(
+        early.next(ARRIVES_WITHIN).await,
+        Heard::Closed(4401, _)
+    ));
+
+    // A header-style payload, as GraphiQL and Apollo send it, works too.
+    let bearer = format!("Bearer {}", world.viewer.token);
+    let mut header_style = app.live_socket().await;
+    header_style
+        .send(init(json!({ "Authorization": bearer })))
+        .await;
+    assert_eq!(
+        header_style.next(ARRIVES_WITHIN).await,
+        Heard::Message(json!({ "type": "connection_ack" }))
+    );
+}
+
+async fn the_socket_closes_when_its_token_expires(app: TestApp) {
+    let world = World::build(&app).await;
+    let token = app.token_lasting(world.commissioner.id, Duration::from_secs(2));
+    let mut socket = app.live(&token).await;
+    socket
+        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+    match socket.next(Duration::from_secs(5)).await {
+        Heard::Closed(4401, reason) => assert!(reason.contains("expired"), "{reason}"),
+        other => panic!("expected a close with 4401, heard {other:?}"),
+    }
+}
+
+const TIGHT: &[(&str, &str)] = &[
+    ("WS_MAX_SOCKETS_PER_USER", "1"),
+    ("WS_MAX_SUBSCRIPTIONS_PER_SOCKET", "1"),
+    ("WS_MAX_MESSAGE_BYTES", "2048"),
+];
+
+async fn sockets_subscriptions_and_messages_are_bounded(app: TestApp) {
+    let world = World::build(&app).await;
+    let mut first = app.live(&world.viewer.token).await;
+    first.subscribe("one", SUBMISSION_CHANGED, json!({})).await;
+    first
+        .send(
+            json!({ "type": "subscribe", "id": "two", "payload": { "query": SUBMISSION_CHANGED } }),
+        )
+        .await;
+    match first.next(ARRIVES_WITHIN).await {
+        Heard::Message(message) => {
+            assert_eq!(message["type"], "error", "{message}");
+            assert_eq!(message["id"], "two");
+            assert_eq!(message["payload"][0]["extensions"]["code"], "BUSY");
+        }
+        other => panic!("expected an error for the second subscription, heard {other:?}"),
+    }
+
+    let mut second = app.live_socket().await;
+    second
+        .send(json!({ "type": "connection_init", "payload": { "token": world.viewer.token } }))
+        .await;
+    assert!(matches!(
+        second.next(ARRIVES_WITHIN).await,
+        Heard::Closed(1008, _)
+    ));
+
+    let padding = "x".repeat(4096);
+    first
+        .send(json!({ "type": "ping", "payload": { "padding": padding } }))
+        .await;
+    assert!(matches!(
+        first.next(ARRIVES_WITHIN).await,
+        Heard::Closed(1009, _)
+    ));
+
+    // Queries and mutations belong on POST /graphql.
+    let mut third = app.live(&world.commissioner.token).await;
+    third
+        .send(json!({ "type": "subscribe", "id": "q", "payload": { "query": "{ me { id } }" } }))
+        .await;
+    match third.next(ARRIVES_WITHIN).await {
+        Heard::Message(message) => {
+            assert_eq!(message["type"], "error", "{message}");
+            assert_eq!(
+                message["payload"][0]["extensions"]["code"],
+                "BAD_USER_INPUT"
+            );
+        }
+        other => panic!("expected an error for a query, heard {other:?}"),
+    }
+}
+
+on_both_databases!(
+    the_review_queue_hears_a_submit_and_nobody_else_does,
+    a_draft_never_reaches_a_commissioner,
+    a_rolled_back_change_announces_nothing,
+    comments_and_accepted_outcomes_reach_those_who_may_read_them,
+    the_socket_authenticates_in_connection_init,
+    the_socket_closes_when_its_token_expires,
+);
+on_both_databases!(with super::TIGHT; sockets_subscriptions_and_messages_are_bounded);
