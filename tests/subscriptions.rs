@@ -9,7 +9,7 @@ use crate::{
     on_both_databases,
     support::{
         TestApp,
-        live::{ARRIVES_WITHIN, Heard},
+        live::{ARRIVES_WITHIN, Heard, SILENCE},
         world::World,
     },
 };
@@ -17,9 +17,6 @@ use crate::{
 const SUBMISSION_CHANGED: &str = "subscription($p: ID) {
     submissionChanged(partnershipId: $p) { id status intervention { id } }
 }";
-
-/// How long a test listens for what must not arrive, once what must arrive has.
-const SILENCE: Duration = Duration::from_millis(300);
 
 async fn the_review_queue_hears_a_submit_and_nobody_else_does(app: TestApp) {
     let world = World::build(&app).await;

@@ -18,6 +18,9 @@ use super::TestApp;
 /// How long a test waits for something it expects to arrive.
 pub const ARRIVES_WITHIN: Duration = Duration::from_secs(1);
 
+/// How long a test listens for what must not arrive, once what must arrive has.
+pub const SILENCE: Duration = Duration::from_millis(300);
+
 /// What the server did next.
 #[derive(Debug, PartialEq)]
 pub enum Heard {
