@@ -1,8 +1,9 @@
 //! Live updates over `/graphql/ws` (issue 16): who hears of a change, that a rolled-back change
 //! is never announced, and how the socket authenticates, expires and is bounded.
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::{
@@ -247,6 +248,125 @@ async fn sockets_subscriptions_and_messages_are_bounded(app: TestApp) {
             );
         }
         other => panic!("expected an error for a query, heard {other:?}"),
+    }
+    // An operation the schema refuses ends with `error`, like one refused over HTTP.
+    third
+        .send(json!({ "type": "subscribe", "id": "bad", "payload": { "query": "subscription { nothingHere }" } }))
+        .await;
+    match third.next(ARRIVES_WITHIN).await {
+        Heard::Message(message) => {
+            assert_eq!(message["type"], "error", "{message}");
+            assert_eq!(message["id"], "bad");
+            assert_eq!(
+                message["payload"][0]["extensions"]["code"],
+                "BAD_USER_INPUT"
+            );
+        }
+        other => panic!("expected an error for an unknown field, heard {other:?}"),
+    }
+}
+
+/// Two services on one PostgreSQL database, as two replicas behind a load balancer: a change
+/// made through either reaches the subscribers of both, each exactly once.
+#[tokio::test]
+async fn two_replicas_share_one_stream_of_events() {
+    let Some(first) = TestApp::postgres().await else {
+        return;
+    };
+    let second = first.another_replica().await;
+    let world = World::build(&first).await;
+    let mut on_first = first.live(&world.provider_a.token).await;
+    on_first
+        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+    let mut on_second = second.live(&world.provider_a.token).await;
+    on_second
+        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+
+    // Subscribed on one, changed through the other.
+    second
+        .submit(&world.provider_a, &world.ready_submission)
+        .await;
+    for socket in [&mut on_first, &mut on_second] {
+        let payload = socket.next_payload("inbox").await;
+        assert_eq!(
+            payload["data"]["submissionChanged"]["id"],
+            json!(world.ready_submission)
+        );
+    }
+
+    // Concurrent writes through both: every one stored and announced once to everyone.
+    const WRITES: usize = 20;
+    let before = first.count("evaluation_submissions").await;
+    let writes = (0..WRITES).map(|n| {
+        let replica = if n % 2 == 0 { &first } else { &second };
+        replica.submission(&world.provider_a, &world.ia)
+    });
+    let created: BTreeSet<String> = futures_util::future::join_all(writes)
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(created.len(), WRITES);
+    assert_eq!(
+        first.count("evaluation_submissions").await,
+        before + i64::try_from(WRITES).unwrap()
+    );
+    for socket in [&mut on_first, &mut on_second] {
+        let mut heard = BTreeSet::new();
+        for _ in 0..WRITES {
+            let payload = socket.next_payload("inbox").await;
+            let id = payload["data"]["submissionChanged"]["id"].as_str().unwrap();
+            assert!(heard.insert(id.to_owned()), "{id} announced twice");
+        }
+        assert_eq!(heard, created);
+        assert_eq!(socket.next(SILENCE).await, Heard::Nothing);
+    }
+}
+
+/// A replica whose listening connection dies tells its subscribers they may have missed
+/// events, reconnects, and delivers again.
+#[tokio::test]
+async fn a_lost_listener_is_reported_and_replaced() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let world = World::build(&app).await;
+    let mut provider = app.live(&world.provider_a.token).await;
+    provider
+        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
+        .await;
+
+    let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+        WHERE datname = current_database() AND query LIKE 'LISTEN %'";
+    app.db.execute_unprepared(terminate).await.unwrap();
+
+    match provider.next(Duration::from_secs(5)).await {
+        Heard::Message(message) => {
+            assert_eq!(message["type"], "next", "{message}");
+            let error = &message["payload"]["errors"][0];
+            assert_eq!(error["extensions"]["code"], "BUSY", "{message}");
+            assert!(
+                error["message"].as_str().unwrap().contains("missed"),
+                "{message}"
+            );
+        }
+        other => panic!("expected word of the lost events, heard {other:?}"),
+    }
+    // Once reconnected, changes arrive again (after any further word of the outage).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        app.submission(&world.provider_a, &world.ia).await;
+        let heard = provider.next(ARRIVES_WITHIN).await;
+        if let Heard::Message(message) = &heard
+            && message["payload"]["data"]["submissionChanged"]["status"] == "DRAFT"
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no event after the reconnect: {heard:?}"
+        );
     }
 }
 

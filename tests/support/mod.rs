@@ -87,6 +87,8 @@ enum Scratch {
         server_url: String,
         name: String,
     },
+    /// Another app's database, which that app drops.
+    Borrowed,
 }
 
 impl Drop for Scratch {
@@ -118,6 +120,7 @@ impl Drop for Scratch {
 pub struct TestApp {
     pub base_url: String,
     pub db: DatabaseConnection,
+    database_url: String,
     /// SQL statements the service has run so far (sea-orm's metric callback).
     statements: Arc<AtomicUsize>,
     client: reqwest::Client,
@@ -180,6 +183,11 @@ impl TestApp {
         Some(Self::start(&url, extra, scratch).await)
     }
 
+    /// A second service on this app's database, as another replica behind a load balancer.
+    pub async fn another_replica(&self) -> Self {
+        Self::start(&self.database_url, &[], Scratch::Borrowed).await
+    }
+
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
         let config = test_config(url, extra);
         let statements = Arc::new(AtomicUsize::new(0));
@@ -199,6 +207,7 @@ impl TestApp {
         Self {
             base_url,
             db,
+            database_url: url.to_owned(),
             statements,
             issuer: TokenIssuer::new(&config.jwt).ok(),
             client: reqwest::Client::builder()

@@ -498,7 +498,6 @@ async fn run_operation(
     let participant_reads = Arc::clone(&context.participant_reads);
     let request = request.data(context).data(request_id.clone());
     let mut results = state.schema.execute_stream(request);
-    let mut first = true;
     while let Some(mut response) = results.next().await {
         let reads = participant_reads.take();
         // Fail closed: rows whose reading cannot be logged are not sent.
@@ -509,8 +508,11 @@ async fn run_operation(
         }
         add_missing_error_codes(&mut response.errors);
         report_internal_errors(&mut response.errors, request_id.as_str());
-        let refused = first && response.data == async_graphql::Value::Null && response.is_err();
-        first = false;
+        // Errors without a path come from before execution (syntax, validation, limits); an
+        // error of one event (missed events, a failed read) has its field's path.
+        let refused = response.data == async_graphql::Value::Null
+            && response.is_err()
+            && response.errors.iter().all(|error| error.path.is_empty());
         let message = if refused {
             Outgoing::Refused(id.clone(), response.errors)
         } else {
