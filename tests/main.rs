@@ -28,6 +28,7 @@ mod participant_access;
 mod partnerships;
 mod permission_matrix;
 mod read_model;
+mod read_replica;
 mod reference_data;
 mod reviews;
 mod scenarios;

@@ -185,7 +185,17 @@ impl TestApp {
 
     /// A second service on this app's database, as another replica behind a load balancer.
     pub async fn another_replica(&self) -> Self {
-        Self::start(&self.database_url, &[], Scratch::Borrowed).await
+        self.another_replica_with(&[]).await
+    }
+
+    /// [`TestApp::another_replica`] with extra configuration variables.
+    pub async fn another_replica_with(&self, extra: &[(&str, &str)]) -> Self {
+        Self::start(&self.database_url, extra, Scratch::Borrowed).await
+    }
+
+    /// The URL the app's service connects to.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {

@@ -34,6 +34,13 @@ pub struct Config {
     /// `DATABASE_URL`: `sqlite://FILE?mode=rwc` (default `sqlite://outcomes.db?mode=rwc`) or
     /// `postgres://USER:PASSWORD@HOST:PORT/DB`.
     pub database_url: String,
+    /// `DATABASE_READ_URL` (optional): a read replica of `DATABASE_URL` (PostgreSQL streaming
+    /// replication) for queries and downloads, so dashboards do not load the primary.
+    /// Mutations, everything a mutation's payload reads, subscriptions' deliveries and the
+    /// access log stay on the primary. A replica lags its primary by a moment, so a dashboard may
+    /// show a change a little after the mutation that made it returned. Unset: everything on
+    /// `DATABASE_URL`.
+    pub database_read_url: Option<String>,
     /// `DATABASE_MAX_CONNECTIONS`: pool size (default 10 for PostgreSQL, 4 for SQLite, which
     /// serialises writers anyway).
     pub database_max_connections: Option<u32>,
@@ -479,6 +486,7 @@ impl Config {
             mode,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://outcomes.db?mode=rwc".into()),
+            database_read_url: var("DATABASE_READ_URL"),
             database_max_connections: var("DATABASE_MAX_CONNECTIONS")
                 .map(|value| parse("DATABASE_MAX_CONNECTIONS", &value))
                 .transpose()?,

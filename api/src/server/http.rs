@@ -522,9 +522,19 @@ async fn execute(
     operation: &Operation,
     media: MediaType,
 ) -> Reply {
-    let context = RequestContext::new(&state.db, actor.clone());
+    // A query reads from the read replica when there is one (DATABASE_READ_URL): its pool
+    // replaces the primary's for every resolver and loader. A mutation, and everything its
+    // payload reads, stays on the primary, which the replica may lag behind.
+    let db = match operation.ty {
+        Some(OperationType::Query) => &state.read_db,
+        _ => &state.db,
+    };
+    let context = RequestContext::new(db, actor.clone());
     let participant_reads = Arc::clone(&context.participant_reads);
-    let request = request.data(context).data(RequestId::of(req));
+    let request = request
+        .data(context)
+        .data(db.clone())
+        .data(RequestId::of(req));
     let run = async {
         let response = state.schema.execute(request).await;
         // Fail closed: rows whose reading cannot be logged are not sent.

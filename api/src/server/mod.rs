@@ -51,13 +51,18 @@ impl Application {
         Self::build_with_db(config, db).await
     }
 
-    /// Like [`Application::build`] with a connection the caller made (tests instrument theirs).
+    /// Like [`Application::build`] with a connection the caller made (tests instrument theirs);
+    /// the read replica's, if any, it makes itself.
     pub async fn build_with_db(
         config: Config,
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
         Migrator::up(&db, None).await?;
         let events = events::EventBus::start(&db, &config.database_url).await?;
+        let read_db = match &config.database_read_url {
+            Some(url) => db::connect(url, config.database_max_connections).await?,
+            None => db.clone(),
+        };
         let listener = TcpListener::bind(config.bind_addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
@@ -80,6 +85,7 @@ impl Application {
             events,
             sockets: config.sockets,
             sockets_open: subscriptions::SocketCounts::default(),
+            read_db,
             db,
         });
         let cors_origins = config.cors_origins;

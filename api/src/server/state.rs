@@ -18,7 +18,10 @@ use crate::{
 
 /// What every handler needs, shared across workers.
 pub struct AppState {
+    /// The primary: every write, and every read of a write's payload.
     pub db: DatabaseConnection,
+    /// Where queries and downloads read: the replica of `DATABASE_READ_URL`, or the primary.
+    pub read_db: DatabaseConnection,
     pub schema: ApiSchema,
     pub verifier: TokenVerifier,
     pub graphiql: bool,
