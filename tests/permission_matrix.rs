@@ -1031,21 +1031,15 @@ async fn the_matrix_holds(app: TestApp) {
 async fn every_subscription_reaches_exactly_its_audience(app: TestApp) {
     let world = World::build(&app).await;
     let callers = Callers::build(&app, &world).await;
-    let mut inactive = app.live_socket().await;
-    inactive
-        .send(json!({ "type": "connection_init", "payload": { "token": callers.inactive.token } }))
-        .await;
-    assert!(matches!(
-        inactive.next(ARRIVES_WITHIN).await,
-        Heard::Closed(4403, _)
-    ));
+    let inactive = json!({ "token": callers.inactive.token });
+    let inactive = app.live_socket().await.initialise(inactive).await;
+    assert!(matches!(inactive, Heard::Closed(4403, _)), "{inactive:?}");
     let mut failures = Vec::new();
     for row in subscription_rows() {
         let mut listening = Vec::new();
         for ((label, user), hears) in callers.all.iter().zip(row.expected) {
-            let mut socket = app.live(&user.token).await;
-            socket
-                .subscribe("matrix", row.document, (row.variables)(&world))
+            let socket = app
+                .subscribed(&user.token, "matrix", row.document, (row.variables)(&world))
                 .await;
             listening.push((*label, socket, hears));
         }

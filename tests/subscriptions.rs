@@ -4,13 +4,13 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use sea_orm::ConnectionTrait;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     on_both_databases,
     support::{
         TestApp,
-        live::{ARRIVES_WITHIN, Heard, SILENCE},
+        live::{ARRIVES_WITHIN, Heard, LiveClient, SILENCE},
         world::World,
     },
 };
@@ -19,12 +19,18 @@ const SUBMISSION_CHANGED: &str = "subscription($p: ID) {
     submissionChanged(partnershipId: $p) { id status intervention { id } }
 }";
 
+/// The operation id of [`watching_p1`]'s subscription.
+const P1: &str = "p1";
+
+/// A socket of `token` subscribed to the changes of the submissions of `world`'s P1.
+async fn watching_p1(app: &TestApp, world: &World, token: &str) -> LiveClient {
+    let p1 = json!({ "p": world.p1 });
+    app.subscribed(token, P1, SUBMISSION_CHANGED, p1).await
+}
+
 async fn the_review_queue_hears_a_submit_and_nobody_else_does(app: TestApp) {
     let world = World::build(&app).await;
-    let mut commissioner = app.live(&world.commissioner.token).await;
-    commissioner
-        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut commissioner = watching_p1(&app, &world, &world.commissioner.token).await;
     let mut others = Vec::new();
     for (label, user) in [
         ("another provider", &world.provider_b),
@@ -40,7 +46,7 @@ async fn the_review_queue_hears_a_submit_and_nobody_else_does(app: TestApp) {
     let submitted_at = tokio::time::Instant::now();
     app.submit(&world.provider_a, &world.ready_submission).await;
 
-    let payload = commissioner.next_payload("queue").await;
+    let payload = commissioner.next_payload(P1).await;
     assert!(submitted_at.elapsed() < ARRIVES_WITHIN);
     assert_eq!(
         payload,
@@ -56,18 +62,12 @@ async fn the_review_queue_hears_a_submit_and_nobody_else_does(app: TestApp) {
 
 async fn a_draft_never_reaches_a_commissioner(app: TestApp) {
     let world = World::build(&app).await;
-    let mut commissioner = app.live(&world.commissioner.token).await;
-    commissioner
-        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
-    let mut provider = app.live(&world.provider_a.token).await;
-    provider
-        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut commissioner = watching_p1(&app, &world, &world.commissioner.token).await;
+    let mut provider = watching_p1(&app, &world, &world.provider_a.token).await;
 
     let draft = app.submission(&world.provider_a, &world.ia).await;
 
-    let payload = provider.next_payload("inbox").await;
+    let payload = provider.next_payload(P1).await;
     assert_eq!(payload["data"]["submissionChanged"]["id"], json!(draft));
     assert_eq!(payload["data"]["submissionChanged"]["status"], "DRAFT");
     assert_eq!(commissioner.next(SILENCE).await, Heard::Nothing);
@@ -75,10 +75,7 @@ async fn a_draft_never_reaches_a_commissioner(app: TestApp) {
 
 async fn a_rolled_back_change_announces_nothing(app: TestApp) {
     let world = World::build(&app).await;
-    let mut provider = app.live(&world.provider_a.token).await;
-    provider
-        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut provider = watching_p1(&app, &world, &world.provider_a.token).await;
     let submit = "mutation($input: SubmitSubmissionInput!) {
         submitSubmission(input: $input) { submission { id } }
     }";
@@ -100,7 +97,7 @@ async fn a_rolled_back_change_announces_nothing(app: TestApp) {
     // The same submit, committed, is heard: the subscriber was listening all along.
     let current = json!({ "input": { "id": world.ready_submission, "expectedVersion": version } });
     app.gql_ok(&world.provider_a.token, submit, current).await;
-    let payload = provider.next_payload("inbox").await;
+    let payload = provider.next_payload(P1).await;
     assert_eq!(payload["data"]["submissionChanged"]["status"], "SUBMITTED");
     assert_eq!(provider.next(SILENCE).await, Heard::Nothing, "exactly once");
 }
@@ -110,12 +107,17 @@ async fn comments_and_accepted_outcomes_reach_those_who_may_read_them(app: TestA
     let comments = "subscription($s: ID!) { commentAdded(submissionId: $s) { decision body } }";
     let outcomes = "subscription($p: ID!) { outcomesChanged(partnershipId: $p) { id name } }";
     let submission = json!({ "s": world.submitted_submission });
-    let mut provider = app.live(&world.provider_a.token).await;
-    provider
-        .subscribe("comments", comments, submission.clone())
+    let mut provider = app
+        .subscribed(
+            &world.provider_a.token,
+            "comments",
+            comments,
+            submission.clone(),
+        )
         .await;
-    let mut viewer = app.live(&world.viewer.token).await;
-    viewer.subscribe("comments", comments, submission).await;
+    let mut viewer = app
+        .subscribed(&world.viewer.token, "comments", comments, submission)
+        .await;
     viewer
         .subscribe("dashboard", outcomes, json!({ "p": world.p1 }))
         .await;
@@ -142,39 +144,21 @@ async fn comments_and_accepted_outcomes_reach_those_who_may_read_them(app: TestA
 
 async fn the_socket_authenticates_in_connection_init(app: TestApp) {
     let world = World::build(&app).await;
-    let init = |payload: Value| json!({ "type": "connection_init", "payload": payload });
-
-    let mut without = app.live_socket().await;
-    without.send(init(json!({}))).await;
-    assert!(matches!(
-        without.next(ARRIVES_WITHIN).await,
-        Heard::Closed(4401, _)
-    ));
-
-    let mut forged = app.live_socket().await;
-    forged.send(init(json!({ "token": "not.a.token" }))).await;
-    assert!(matches!(
-        forged.next(ARRIVES_WITHIN).await,
-        Heard::Closed(4403, _)
-    ));
+    let without = app.live_socket().await.initialise(json!({})).await;
+    assert!(matches!(without, Heard::Closed(4401, _)), "{without:?}");
+    let forged = json!({ "token": "not.a.token" });
+    let forged = app.live_socket().await.initialise(forged).await;
+    assert!(matches!(forged, Heard::Closed(4403, _)), "{forged:?}");
 
     let mut early = app.live_socket().await;
-    early
-        .send(json!({ "type": "subscribe", "id": "1", "payload": { "query": SUBMISSION_CHANGED } }))
-        .await;
-    assert!(matches!(
-        early.next(ARRIVES_WITHIN).await,
-        Heard::Closed(4401, _)
-    ));
+    early.start("1", SUBMISSION_CHANGED, json!({})).await;
+    let early = early.next(ARRIVES_WITHIN).await;
+    assert!(matches!(early, Heard::Closed(4401, _)), "{early:?}");
 
     // A header-style payload, as GraphiQL and Apollo send it, works too.
-    let bearer = format!("Bearer {}", world.viewer.token);
-    let mut header_style = app.live_socket().await;
-    header_style
-        .send(init(json!({ "Authorization": bearer })))
-        .await;
+    let bearer = json!({ "Authorization": format!("Bearer {}", world.viewer.token) });
     assert_eq!(
-        header_style.next(ARRIVES_WITHIN).await,
+        app.live_socket().await.initialise(bearer).await,
         Heard::Message(json!({ "type": "connection_ack" }))
     );
 }
@@ -182,10 +166,7 @@ async fn the_socket_authenticates_in_connection_init(app: TestApp) {
 async fn the_socket_closes_when_its_token_expires(app: TestApp) {
     let world = World::build(&app).await;
     let token = app.token_lasting(world.commissioner.id, Duration::from_secs(2));
-    let mut socket = app.live(&token).await;
-    socket
-        .subscribe("queue", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut socket = watching_p1(&app, &world, &token).await;
     match socket.next(Duration::from_secs(5)).await {
         Heard::Closed(4401, reason) => assert!(reason.contains("expired"), "{reason}"),
         other => panic!("expected a close with 4401, heard {other:?}"),
@@ -200,70 +181,34 @@ const TIGHT: &[(&str, &str)] = &[
 
 async fn sockets_subscriptions_and_messages_are_bounded(app: TestApp) {
     let world = World::build(&app).await;
-    let mut first = app.live(&world.viewer.token).await;
-    first.subscribe("one", SUBMISSION_CHANGED, json!({})).await;
-    first
-        .send(
-            json!({ "type": "subscribe", "id": "two", "payload": { "query": SUBMISSION_CHANGED } }),
-        )
+    let mut first = app
+        .subscribed(&world.viewer.token, "one", SUBMISSION_CHANGED, json!({}))
         .await;
-    match first.next(ARRIVES_WITHIN).await {
-        Heard::Message(message) => {
-            assert_eq!(message["type"], "error", "{message}");
-            assert_eq!(message["id"], "two");
-            assert_eq!(message["payload"][0]["extensions"]["code"], "BUSY");
-        }
-        other => panic!("expected an error for the second subscription, heard {other:?}"),
-    }
+    first.start("two", SUBMISSION_CHANGED, json!({})).await;
+    assert_eq!(first.refusal("two").await["extensions"]["code"], "BUSY");
 
-    let mut second = app.live_socket().await;
-    second
-        .send(json!({ "type": "connection_init", "payload": { "token": world.viewer.token } }))
-        .await;
-    assert!(matches!(
-        second.next(ARRIVES_WITHIN).await,
-        Heard::Closed(1008, _)
-    ));
+    let token = json!({ "token": world.viewer.token });
+    let second = app.live_socket().await.initialise(token).await;
+    assert!(matches!(second, Heard::Closed(1008, _)), "{second:?}");
 
     let padding = "x".repeat(4096);
     first
         .send(json!({ "type": "ping", "payload": { "padding": padding } }))
         .await;
-    assert!(matches!(
-        first.next(ARRIVES_WITHIN).await,
-        Heard::Closed(1009, _)
-    ));
+    let oversized = first.next(ARRIVES_WITHIN).await;
+    assert!(matches!(oversized, Heard::Closed(1009, _)), "{oversized:?}");
 
     // Queries and mutations belong on POST /graphql.
     let mut third = app.live(&world.commissioner.token).await;
+    third.start("query", "{ me { id } }", json!({})).await;
+    let refusal = third.refusal("query").await;
+    assert_eq!(refusal["extensions"]["code"], "BAD_USER_INPUT", "{refusal}");
+    // An operation the schema refuses ends with `error`, as it is refused over HTTP.
     third
-        .send(json!({ "type": "subscribe", "id": "q", "payload": { "query": "{ me { id } }" } }))
+        .start("bad", "subscription { nothingHere }", json!({}))
         .await;
-    match third.next(ARRIVES_WITHIN).await {
-        Heard::Message(message) => {
-            assert_eq!(message["type"], "error", "{message}");
-            assert_eq!(
-                message["payload"][0]["extensions"]["code"],
-                "BAD_USER_INPUT"
-            );
-        }
-        other => panic!("expected an error for a query, heard {other:?}"),
-    }
-    // An operation the schema refuses ends with `error`, like one refused over HTTP.
-    third
-        .send(json!({ "type": "subscribe", "id": "bad", "payload": { "query": "subscription { nothingHere }" } }))
-        .await;
-    match third.next(ARRIVES_WITHIN).await {
-        Heard::Message(message) => {
-            assert_eq!(message["type"], "error", "{message}");
-            assert_eq!(message["id"], "bad");
-            assert_eq!(
-                message["payload"][0]["extensions"]["code"],
-                "BAD_USER_INPUT"
-            );
-        }
-        other => panic!("expected an error for an unknown field, heard {other:?}"),
-    }
+    let refusal = third.refusal("bad").await;
+    assert_eq!(refusal["extensions"]["code"], "BAD_USER_INPUT", "{refusal}");
 }
 
 /// Two services on one PostgreSQL database, as two replicas behind a load balancer: a change
@@ -275,21 +220,15 @@ async fn two_replicas_share_one_stream_of_events() {
     };
     let second = first.another_replica().await;
     let world = World::build(&first).await;
-    let mut on_first = first.live(&world.provider_a.token).await;
-    on_first
-        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
-    let mut on_second = second.live(&world.provider_a.token).await;
-    on_second
-        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut on_first = watching_p1(&first, &world, &world.provider_a.token).await;
+    let mut on_second = watching_p1(&second, &world, &world.provider_a.token).await;
 
     // Subscribed on one, changed through the other.
     second
         .submit(&world.provider_a, &world.ready_submission)
         .await;
     for socket in [&mut on_first, &mut on_second] {
-        let payload = socket.next_payload("inbox").await;
+        let payload = socket.next_payload(P1).await;
         assert_eq!(
             payload["data"]["submissionChanged"]["id"],
             json!(world.ready_submission)
@@ -315,7 +254,7 @@ async fn two_replicas_share_one_stream_of_events() {
     for socket in [&mut on_first, &mut on_second] {
         let mut heard = BTreeSet::new();
         for _ in 0..WRITES {
-            let payload = socket.next_payload("inbox").await;
+            let payload = socket.next_payload(P1).await;
             let id = payload["data"]["submissionChanged"]["id"].as_str().unwrap();
             assert!(heard.insert(id.to_owned()), "{id} announced twice");
         }
@@ -332,10 +271,7 @@ async fn a_lost_listener_is_reported_and_replaced() {
         return;
     };
     let world = World::build(&app).await;
-    let mut provider = app.live(&world.provider_a.token).await;
-    provider
-        .subscribe("inbox", SUBMISSION_CHANGED, json!({ "p": world.p1 }))
-        .await;
+    let mut provider = watching_p1(&app, &world, &world.provider_a.token).await;
 
     let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
         WHERE datname = current_database() AND query LIKE 'LISTEN %'";

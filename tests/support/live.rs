@@ -64,14 +64,25 @@ impl TestApp {
         LiveClient { socket }
     }
 
+    /// A socket of `token` subscribed to `query` as operation `id` (see
+    /// [`LiveClient::subscribe`]).
+    pub async fn subscribed(
+        &self,
+        token: &str,
+        id: &str,
+        query: &str,
+        variables: Value,
+    ) -> LiveClient {
+        let mut client = self.live(token).await;
+        client.subscribe(id, query, variables).await;
+        client
+    }
+
     /// A socket initialised with `token` and acknowledged.
     pub async fn live(&self, token: &str) -> LiveClient {
         let mut client = self.live_socket().await;
-        client
-            .send(json!({ "type": "connection_init", "payload": { "token": token } }))
-            .await;
         assert_eq!(
-            client.next(ARRIVES_WITHIN).await,
+            client.initialise(json!({ "token": token })).await,
             Heard::Message(json!({ "type": "connection_ack" }))
         );
         client
@@ -86,12 +97,24 @@ impl LiveClient {
             .expect("message sent");
     }
 
-    /// Subscribes as operation `id`, and returns once the server has read the subscription
-    /// (it answers a ping sent after it), so any change made from now on reaches it.
-    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    /// Sends `connection_init` with `payload`; returns the answer.
+    pub async fn initialise(&mut self, payload: Value) -> Heard {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        self.next(ARRIVES_WITHIN).await
+    }
+
+    /// Sends `subscribe` for operation `id`, without waiting for anything.
+    pub async fn start(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "type": "subscribe", "id": id,
             "payload": { "query": query, "variables": variables } }))
             .await;
+    }
+
+    /// Subscribes as operation `id`, and returns once the server has read the subscription
+    /// (it answers a ping sent after it), so any change made from now on reaches it.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.start(id, query, variables).await;
         self.send(json!({ "type": "ping" })).await;
         assert_eq!(
             self.next(ARRIVES_WITHIN).await,
@@ -119,6 +142,17 @@ impl LiveClient {
                 }
                 Some(Ok(_)) => {}
             }
+        }
+    }
+
+    /// The first GraphQL error of the next message, which must be an `error` of operation `id`:
+    /// the operation was refused.
+    pub async fn refusal(&mut self, id: &str) -> Value {
+        match self.next(ARRIVES_WITHIN).await {
+            Heard::Message(message) if message["type"] == "error" && message["id"] == id => {
+                message["payload"][0].clone()
+            }
+            other => panic!("expected `error` of {id}, heard {other:?}"),
         }
     }
 
