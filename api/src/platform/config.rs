@@ -1215,6 +1215,32 @@ mod tests {
     }
 
     #[test]
+    fn socket_limits_have_defaults_and_bounds() {
+        let defaults = config(true, &[]).unwrap().sockets;
+        assert_eq!(
+            defaults,
+            SocketLimits {
+                max_per_user: 8,
+                max_subscriptions: 20,
+                idle_timeout: Duration::from_secs(60),
+                max_message_bytes: 64 << 10,
+            }
+        );
+        let custom = config(true, &[("WS_IDLE_TIMEOUT_SECONDS", "3")]).unwrap();
+        assert_eq!(custom.sockets.idle_timeout, Duration::from_secs(3));
+        let err = config(true, &[("WS_IDLE_TIMEOUT_SECONDS", "2")]).unwrap_err();
+        assert_eq!(err.message, "must be at least 3");
+        for variable in [
+            "WS_MAX_SOCKETS_PER_USER",
+            "WS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+            "WS_MAX_MESSAGE_BYTES",
+        ] {
+            let err = config(true, &[(variable, "0")]).unwrap_err();
+            assert_eq!(err.variable, variable);
+        }
+    }
+
+    #[test]
     fn cors_origins_are_exact_origins() {
         assert!(config(true, &[]).unwrap().cors_origins.is_empty());
         let listed = config(

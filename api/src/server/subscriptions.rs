@@ -182,8 +182,18 @@ enum Outgoing {
 struct Close(u16, String);
 
 impl Close {
+    /// A close frame's reason holds at most 123 bytes (RFC 6455 §5.5); a longer one is cut at a
+    /// character boundary.
     fn new(code: u16, description: impl Into<String>) -> Self {
-        Self(code, description.into())
+        let mut description = description.into();
+        if description.len() > 123 {
+            let cut = (0..=123)
+                .rev()
+                .find(|&at| description.is_char_boundary(at))
+                .unwrap_or(0);
+            description.truncate(cut);
+        }
+        Self(code, description)
     }
 }
 
@@ -200,13 +210,17 @@ struct Connection {
     request_id: RequestId,
     authenticated: Option<Authenticated>,
     subscriptions: HashMap<String, AbortHandle>,
-    outgoing: mpsc::UnboundedSender<Outgoing>,
-    finished: mpsc::UnboundedReceiver<Outgoing>,
+    outgoing: mpsc::Sender<Outgoing>,
+    finished: mpsc::Receiver<Outgoing>,
 }
+
+/// How many results may wait for a slow client before its subscriptions stop reading events;
+/// past the bus's own backlog they are told they missed some.
+const OUTGOING_BACKLOG: usize = 64;
 
 impl Connection {
     fn new(state: Arc<AppState>, session: Session, request_id: RequestId) -> Self {
-        let (outgoing, finished) = mpsc::unbounded_channel();
+        let (outgoing, finished) = mpsc::channel(OUTGOING_BACKLOG);
         Self {
             state,
             session,
@@ -283,7 +297,9 @@ impl Connection {
         message: Option<Result<AggregatedMessage, actix_ws::ProtocolError>>,
     ) -> Result<bool, Close> {
         let message = match message {
-            None | Some(Ok(AggregatedMessage::Close(_))) => return Ok(false),
+            None => return Ok(false),
+            // Answered with a close frame of our own, as RFC 6455 asks.
+            Some(Ok(AggregatedMessage::Close(_))) => return Err(Close::new(1000, "")),
             Some(Err(actix_ws::ProtocolError::Overflow)) => {
                 return Err(Close::new(
                     1009,
@@ -492,7 +508,7 @@ async fn run_operation(
     request: async_graphql::Request,
     audit_label: String,
     request_id: RequestId,
-    outgoing: mpsc::UnboundedSender<Outgoing>,
+    outgoing: mpsc::Sender<Outgoing>,
 ) {
     let context = RequestContext::new(&state.db, actor.clone());
     let participant_reads = Arc::clone(&context.participant_reads);
@@ -518,9 +534,42 @@ async fn run_operation(
         } else {
             Outgoing::Next(id.clone(), response)
         };
-        if outgoing.send(message).is_err() || refused {
+        if outgoing.send(message).await.is_err() || refused {
             return;
         }
     }
-    let _ = outgoing.send(Outgoing::Complete(id));
+    let _ = outgoing.send(Outgoing::Complete(id)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_reason_fits_a_frame_whole_characters_only() {
+        let Close(code, reason) = Close::new(4403, "é".repeat(100));
+        assert_eq!(code, 4403);
+        assert_eq!(
+            reason,
+            "é".repeat(61),
+            "122 bytes: a 124th would split a character"
+        );
+        assert_eq!(Close::new(1000, "short").1, "short");
+    }
+
+    #[test]
+    fn the_token_comes_as_token_or_as_a_bearer_authorization() {
+        let token = |payload: Value| token_of(&payload);
+        assert_eq!(token(json!({ "token": " abc " })).as_deref(), Some("abc"));
+        assert_eq!(
+            token(json!({ "Authorization": "Bearer abc" })).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            token(json!({ "authorization": "bearer abc" })).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(token(json!({ "Authorization": "Basic abc" })), None);
+        assert_eq!(token(json!({})), None);
+    }
 }
