@@ -142,6 +142,46 @@ async fn comments_and_accepted_outcomes_reach_those_who_may_read_them(app: TestA
     assert_eq!(viewer.next(SILENCE).await, Heard::Nothing);
 }
 
+async fn a_childs_rows_read_through_a_subscription_are_access_logged(app: TestApp) {
+    let world = World::build(&app).await;
+    let queue = "subscription ReviewQueue($p: ID) {
+        submissionChanged(partnershipId: $p) { id records(first: 5) { nodes { id } } }
+    }";
+    let mut commissioner = app
+        .subscribed(
+            &world.commissioner.token,
+            P1,
+            queue,
+            json!({ "p": world.p1 }),
+        )
+        .await;
+
+    // Its two records are of A1, whose sharing basis lets P1's commissioners read them.
+    app.submit(&world.provider_a, &world.evidence_submission)
+        .await;
+    let payload = commissioner.next_payload(P1).await;
+    let records = &payload["data"]["submissionChanged"]["records"]["nodes"];
+    assert_eq!(records.as_array().map(Vec::len), Some(2), "{payload}");
+
+    let log = app
+        .gql_ok(
+            &world.provider_a.token,
+            "query($id: ID!) { participant(id: $id) {
+                accessLog(first: 10) { nodes { actor { id } operation read } }
+            } }",
+            json!({ "id": world.a1 }),
+        )
+        .await;
+    assert_eq!(
+        log["participant"]["accessLog"]["nodes"],
+        json!([{
+            "actor": { "id": world.commissioner.id },
+            "operation": "ReviewQueue",
+            "read": ["EvaluationSubmission.records"],
+        }])
+    );
+}
+
 async fn the_socket_authenticates_in_connection_init(app: TestApp) {
     let world = World::build(&app).await;
     let without = app.live_socket().await.initialise(json!({})).await;
@@ -311,6 +351,7 @@ on_both_databases!(
     a_draft_never_reaches_a_commissioner,
     a_rolled_back_change_announces_nothing,
     comments_and_accepted_outcomes_reach_those_who_may_read_them,
+    a_childs_rows_read_through_a_subscription_are_access_logged,
     the_socket_authenticates_in_connection_init,
     the_socket_closes_when_its_token_expires,
 );
