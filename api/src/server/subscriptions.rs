@@ -163,7 +163,7 @@ enum ClientMessage {
     Pong {},
     Subscribe {
         id: String,
-        payload: async_graphql::Request,
+        payload: Box<async_graphql::Request>,
     },
     Complete {
         id: String,
@@ -328,7 +328,7 @@ impl Connection {
                 return Ok(self.session.text(pong.to_string()).await.is_ok());
             }
             ClientMessage::Pong {} => {}
-            ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload).await?,
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, *payload).await?,
             ClientMessage::Complete { id } => {
                 if let Some(task) = self.subscriptions.remove(&id) {
                     task.abort();
