@@ -1,5 +1,9 @@
 //! The `api` binary: parses the command line and hands over to [`api::cli`].
 
+// The release build inlines the schema's resolver futures into this crate, and their layout
+// (the merged Query, Mutation and Subscription roots) nests deeper than the default 128.
+#![recursion_limit = "256"]
+
 use clap::Parser;
 
 #[actix_web::main]
