@@ -24,10 +24,12 @@ import os
 import resource
 import statistics
 import struct
+import sys
 import time
 from pathlib import Path
 
-from bench import ROOT, SECRET, Postgres, Server, Tokens, build, graphql, log, run
+sys.dont_write_bytecode = True  # importing bench.py must leave no __pycache__ in the tree
+from bench import ROOT, SECRET, Postgres, Server, Tokens, build, graphql, log, run  # noqa: E402
 
 COMMISSIONER = "commissioner@glenmuir-council.example.org"
 PARTNERSHIP = "Return Ticket"
