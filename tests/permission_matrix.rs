@@ -1,7 +1,8 @@
 //! The permission matrix (DESIGN §4): every query and mutation of the schema, tried by each kind
-//! of caller, must be allowed, FORBIDDEN or NOT_FOUND exactly as the table says. The operation
-//! list comes from the schema itself, so a new operation without a row fails this test: every
-//! operation must state its access rule here.
+//! of caller, must be allowed, FORBIDDEN or NOT_FOUND exactly as the table says, and every
+//! subscription must reach exactly the callers its row names. The operation list comes from the
+//! schema itself, so a new operation without a row fails this test: every operation must state
+//! its access rule here.
 //!
 //! The matrix is strict. "Allowed" means the call succeeded: no error at all, and the
 //! operation's field is not null. A refusal is one code on every error and no data. An error
@@ -11,14 +12,19 @@
 //! (adds a member, agrees a target, signs, enrols, …) acts on a subject made for it alone
 //! ([`Subject`]'s fresh kinds).
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, time::Duration};
 
 use entity::enums::{OrganisationKind, UserRole};
 use serde_json::{Value, json};
 
 use crate::{
     on_both_databases,
-    support::{TestApp, fixtures::TestUser, world::World},
+    support::{
+        TestApp,
+        fixtures::TestUser,
+        live::{ARRIVES_WITHIN, Heard, SILENCE},
+        world::World,
+    },
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -786,11 +792,84 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-/// The root fields of `type Query` and `type Mutation` in the SDL.
+/// Whether a subscriber hears of a change. A subscription refuses nothing: an event about what
+/// the caller may not see never arrives.
+const HEARS: bool = true;
+const H: bool = HEARS;
+const S: bool = !HEARS;
+
+/// The change a subscription row listens for, made once every caller listens.
+#[derive(Clone, Copy)]
+enum Trigger {
+    /// Provider A submits its ready submission.
+    Submit,
+    /// The commissioner comments on the submitted submission.
+    Comment,
+    /// The commissioner accepts the submitted submission.
+    Accept,
+}
+
+impl Trigger {
+    async fn fire(self, app: &TestApp, world: &World) {
+        let review = |decision| {
+            app.review(
+                &world.commissioner,
+                &world.submitted_submission,
+                decision,
+                Some("Seen by the matrix."),
+            )
+        };
+        match self {
+            Trigger::Submit => app.submit(&world.provider_a, &world.ready_submission).await,
+            Trigger::Comment => assert!(review("COMMENT").await.get("errors").is_none()),
+            Trigger::Accept => assert!(review("ACCEPT").await.get("errors").is_none()),
+        }
+    }
+}
+
+struct SubscriptionRow {
+    operation: &'static str,
+    document: &'static str,
+    variables: fn(&World) -> Value,
+    trigger: Trigger,
+    /// Per caller, in the order of [`Callers`]: whether the event reaches them.
+    expected: [bool; CALLERS],
+}
+
+fn subscription_rows() -> Vec<SubscriptionRow> {
+    vec![
+        SubscriptionRow {
+            operation: "submissionChanged",
+            document: "subscription($p: ID) { submissionChanged(partnershipId: $p) { id } }",
+            variables: |world| json!({ "p": world.p1 }),
+            trigger: Trigger::Submit,
+            // Its provider and P1's commissioners; the others see only ACCEPTED evidence.
+            expected: [H, H, H, S, S, S, S, S, S, S, S],
+        },
+        SubscriptionRow {
+            operation: "commentAdded",
+            document: "subscription($s: ID!) { commentAdded(submissionId: $s) { id } }",
+            variables: |world| json!({ "s": world.submitted_submission }),
+            trigger: Trigger::Comment,
+            // The review is between its provider and P1's commissioners.
+            expected: [H, H, H, S, S, S, S, S, S, S, S],
+        },
+        SubscriptionRow {
+            operation: "outcomesChanged",
+            document: "subscription($p: ID!) { outcomesChanged(partnershipId: $p) { id } }",
+            variables: |world| json!({ "p": world.p1 }),
+            trigger: Trigger::Accept,
+            // Whoever sees P1's dashboards.
+            expected: [H, H, H, H, H, S, H, H, H, H, S],
+        },
+    ]
+}
+
+/// The root fields of `type Query`, `type Mutation` and `type Subscription` in the SDL.
 fn schema_operations() -> BTreeSet<String> {
     let sdl = api::server::schema::sdl();
     let mut operations = BTreeSet::new();
-    for root in ["type Query {", "type Mutation {"] {
+    for root in ["type Query {", "type Mutation {", "type Subscription {"] {
         let block = sdl
             .split(root)
             .nth(1)
@@ -817,7 +896,12 @@ fn schema_operations() -> BTreeSet<String> {
 #[test]
 fn every_operation_in_the_schema_has_a_row() {
     let in_schema = schema_operations();
-    let in_matrix: BTreeSet<String> = rows().iter().map(|row| row.operation.to_owned()).collect();
+    let in_matrix: BTreeSet<String> = rows()
+        .iter()
+        .map(|row| row.operation)
+        .chain(subscription_rows().iter().map(|row| row.operation))
+        .map(str::to_owned)
+        .collect();
     let missing: Vec<_> = in_schema.difference(&in_matrix).collect();
     let unknown: Vec<_> = in_matrix.difference(&in_schema).collect();
     assert!(
@@ -837,9 +921,14 @@ fn every_operation_in_the_schema_has_a_row() {
         .filter(|row| !row.expected.contains(&A))
         .map(|row| row.operation)
         .collect();
+    let never_heard: Vec<_> = subscription_rows()
+        .iter()
+        .filter(|row| !row.expected.contains(&HEARS))
+        .map(|row| row.operation)
+        .collect();
     assert!(
-        never_allowed.is_empty(),
-        "rows that prove only refusals: {never_allowed:?}"
+        never_allowed.is_empty() && never_heard.is_empty(),
+        "rows that prove only refusals: {never_allowed:?} {never_heard:?}"
     );
 }
 
@@ -937,4 +1026,61 @@ async fn the_matrix_holds(app: TestApp) {
     );
 }
 
-on_both_databases!(the_matrix_holds);
+/// Each subscription's event reaches exactly the callers its row names, each of whom gets the
+/// object without an error; a deactivated user's socket is refused outright.
+async fn every_subscription_reaches_exactly_its_audience(app: TestApp) {
+    let world = World::build(&app).await;
+    let callers = Callers::build(&app, &world).await;
+    let inactive = json!({ "token": callers.inactive.token });
+    let inactive = app.live_socket().await.initialise(inactive).await;
+    assert!(matches!(inactive, Heard::Closed(4403, _)), "{inactive:?}");
+    let mut failures = Vec::new();
+    for row in subscription_rows() {
+        let mut listening = Vec::new();
+        for ((label, user), hears) in callers.all.iter().zip(row.expected) {
+            let socket = app
+                .subscribed(&user.token, "matrix", row.document, (row.variables)(&world))
+                .await;
+            listening.push((*label, socket, hears));
+        }
+        row.trigger.fire(&app, &world).await;
+        // Those who hear first: once they have, the event has reached everyone it will.
+        listening.sort_by_key(|(_, _, hears)| !*hears);
+        let mut silence_waited = false;
+        for (label, socket, hears) in &mut listening {
+            let heard = if *hears {
+                socket.next(ARRIVES_WITHIN).await
+            } else {
+                if !std::mem::replace(&mut silence_waited, true) {
+                    tokio::time::sleep(SILENCE).await;
+                }
+                socket.next(Duration::ZERO).await
+            };
+            let delivered = |message: &Value| {
+                message["type"] == "next"
+                    && message["payload"].get("errors").is_none()
+                    && message["payload"]["data"][row.operation]["id"].is_string()
+            };
+            match (&heard, *hears) {
+                (Heard::Message(message), HEARS) if delivered(message) => {}
+                (Heard::Nothing, S) => {}
+                _ => failures.push(format!(
+                    "{} as {label}: expected {}, heard {heard:?}",
+                    row.operation,
+                    if *hears { "the event" } else { "nothing" }
+                )),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells of the subscription matrix failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+on_both_databases!(
+    the_matrix_holds,
+    every_subscription_reaches_exactly_its_audience
+);

@@ -1,7 +1,7 @@
 //! The `api` binary: parses the command line and hands over to [`api::cli`].
 
-// The release build computes the layout of the schema's mutation futures, nested deeper than
-// the default limit of 128 allows.
+// The release build inlines the schema's resolver futures into this crate, and their layout
+// (the merged Query, Mutation and Subscription roots) nests deeper than the default 128.
 #![recursion_limit = "256"]
 
 use clap::Parser;

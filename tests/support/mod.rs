@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod live;
 pub mod world;
 
 use std::{
@@ -88,6 +89,8 @@ enum Scratch {
         server_url: String,
         name: String,
     },
+    /// Another app's database, which that app drops.
+    Borrowed,
 }
 
 impl Drop for Scratch {
@@ -119,6 +122,7 @@ impl Drop for Scratch {
 pub struct TestApp {
     pub base_url: String,
     pub db: DatabaseConnection,
+    database_url: String,
     /// SQL statements the service has run so far (sea-orm's metric callback).
     statements: Arc<AtomicUsize>,
     client: reqwest::Client,
@@ -201,6 +205,21 @@ impl TestApp {
         (app, demo)
     }
 
+    /// A second service on this app's database, as another replica behind a load balancer.
+    pub async fn another_replica(&self) -> Self {
+        self.another_replica_with(&[]).await
+    }
+
+    /// [`TestApp::another_replica`] with extra configuration variables.
+    pub async fn another_replica_with(&self, extra: &[(&str, &str)]) -> Self {
+        Self::start(&self.database_url, extra, Scratch::Borrowed).await
+    }
+
+    /// The URL the app's service connects to.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     async fn start(url: &str, extra: &[(&str, &str)], scratch: Scratch) -> Self {
         Self::start_with(url, extra, scratch, None).await
     }
@@ -229,6 +248,7 @@ impl TestApp {
         Self {
             base_url,
             db,
+            database_url: url.to_owned(),
             statements,
             issuer: TokenIssuer::new(&config.jwt).ok(),
             client: reqwest::Client::builder()

@@ -81,6 +81,14 @@ impl TokenRefusal {
     }
 }
 
+/// A token that passed every check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user_id: Uuid,
+    /// Its `exp`, in seconds since the epoch.
+    pub expires_at: u64,
+}
+
 /// What the API writes into the tokens it mints.
 #[derive(Serialize)]
 struct MintedClaims {
@@ -153,12 +161,18 @@ impl TokenVerifier {
 
     /// Returns the user id the token speaks for, or why it was refused.
     pub fn verify(&self, token: &str) -> Result<Uuid, TokenRefusal> {
+        self.verify_token(token).map(|verified| verified.user_id)
+    }
+
+    /// Like [`TokenVerifier::verify`], with when the token expires: a connection that outlives
+    /// one request (a subscription's socket) must end then.
+    pub fn verify_token(&self, token: &str) -> Result<VerifiedToken, TokenRefusal> {
         self.verify_at(token, jsonwebtoken::get_current_timestamp())
     }
 
-    /// [`TokenVerifier::verify`] as if the time were `now` (seconds since the epoch) for the
-    /// lifetime rules.
-    fn verify_at(&self, token: &str, now: u64) -> Result<Uuid, TokenRefusal> {
+    /// [`TokenVerifier::verify_token`] as if the time were `now` (seconds since the epoch) for
+    /// the lifetime rules.
+    fn verify_at(&self, token: &str, now: u64) -> Result<VerifiedToken, TokenRefusal> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenRefusal::hidden(format!(
                 "token of {} bytes exceeds the limit",
@@ -179,8 +193,12 @@ impl TokenVerifier {
             .map_err(|err| TokenRefusal::hidden(format!("token rejected: {err}")))?;
         self.check_lifetime(&data.claims, now)
             .map_err(TokenRefusal::disclosed)?;
-        Uuid::parse_str(&data.claims.sub)
-            .map_err(|_| TokenRefusal::hidden("token `sub` is not a user id"))
+        let user_id = Uuid::parse_str(&data.claims.sub)
+            .map_err(|_| TokenRefusal::hidden("token `sub` is not a user id"))?;
+        Ok(VerifiedToken {
+            user_id,
+            expires_at: data.claims.exp,
+        })
     }
 
     /// The lifetime rules the library does not apply: issued no later than now (give or take
@@ -347,7 +365,20 @@ pub async fn authenticate(
         tracing::info!("authorization header is not a bearer token");
         return Err(ApiError::Unauthenticated);
     };
-    let user_id = verifier.verify(token.trim()).map_err(|refusal| {
+    authenticate_token(db, verifier, token.trim(), today)
+        .await
+        .map(|(actor, _)| actor)
+}
+
+/// The current [`Actor`] of a bare token (a subscription's `connection_init` carries one), and
+/// the token as verified, whose expiry ends the connection.
+pub async fn authenticate_token(
+    db: &impl ConnectionTrait,
+    verifier: &TokenVerifier,
+    token: &str,
+    today: NaiveDate,
+) -> ApiResult<(Actor, VerifiedToken)> {
+    let verified = verifier.verify_token(token).map_err(|refusal| {
         tracing::info!(reason = %refusal.reason, "token refused");
         if refusal.disclosed {
             ApiError::TokenRefused(refusal.reason)
@@ -355,13 +386,17 @@ pub async fn authenticate(
             ApiError::Unauthenticated
         }
     })?;
+    let user_id = verified.user_id;
     match user::Entity::find_by_id(user_id).one(db).await? {
-        Some(user) if user.active => Ok(Actor {
-            user_id: user.id,
-            organisation_id: user.organisation_id,
-            role: user.role,
-            today,
-        }),
+        Some(user) if user.active => Ok((
+            Actor {
+                user_id: user.id,
+                organisation_id: user.organisation_id,
+                role: user.role,
+                today,
+            },
+            verified,
+        )),
         Some(_) => {
             tracing::info!(%user_id, "token of an inactive user");
             Err(ApiError::Unauthenticated)

@@ -2,6 +2,7 @@
 //! they carry, CSV import of records, and the commissioner's review.
 
 pub mod csv_import;
+pub mod live;
 pub mod outcome_records;
 pub mod reviews;
 pub mod stories;

@@ -1,7 +1,10 @@
 //! What every resolver of one request shares, and the small helpers resolvers use to reach it
 //! (the database, the actor, the configured limits) and to parse ids.
 
-use std::sync::Arc;
+use std::{
+    ops::Deref,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::{Context, ID, ServerError};
 use entity::enums::UserRole;
@@ -24,13 +27,35 @@ use crate::{
 /// participant reads to log when it ends.
 pub struct RequestContext {
     pub actor: Actor,
-    pub loaders: Loaders,
+    pub loaders: LazyLoaders,
     pub participant_reads: Arc<ParticipantReads>,
+}
+
+/// The request's [`Loaders`], built when a resolver first needs one. Their row filters are
+/// the bulk of a request's memory (about 200 KB), which an idle subscription, waiting for
+/// events, should not hold.
+pub struct LazyLoaders {
+    db: DatabaseConnection,
+    actor: Actor,
+    built: OnceLock<Loaders>,
+}
+
+impl Deref for LazyLoaders {
+    type Target = Loaders;
+
+    fn deref(&self) -> &Loaders {
+        self.built
+            .get_or_init(|| Loaders::new(&self.db, &self.actor))
+    }
 }
 
 impl RequestContext {
     pub fn new(db: &DatabaseConnection, actor: Actor) -> Self {
-        let loaders = Loaders::new(db, &actor);
+        let loaders = LazyLoaders {
+            db: db.clone(),
+            actor: actor.clone(),
+            built: OnceLock::new(),
+        };
         Self {
             actor,
             loaders,

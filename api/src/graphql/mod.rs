@@ -6,6 +6,7 @@ pub mod context;
 pub mod errors;
 pub mod input;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod pagination;
 pub mod scalars;

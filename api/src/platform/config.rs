@@ -34,6 +34,13 @@ pub struct Config {
     /// `DATABASE_URL`: `sqlite://FILE?mode=rwc` (default `sqlite://outcomes.db?mode=rwc`) or
     /// `postgres://USER:PASSWORD@HOST:PORT/DB`.
     pub database_url: String,
+    /// `DATABASE_READ_URL` (optional): a read replica of `DATABASE_URL` (PostgreSQL streaming
+    /// replication) for queries and downloads, so dashboards do not load the primary.
+    /// Mutations, everything a mutation's payload reads, subscriptions' deliveries and the
+    /// access log stay on the primary. A replica lags its primary by a moment, so a dashboard may
+    /// show a change a little after the mutation that made it returned. Unset: everything on
+    /// `DATABASE_URL`.
+    pub database_read_url: Option<String>,
     /// `DATABASE_MAX_CONNECTIONS`: pool size (default 10 for PostgreSQL, 4 for SQLite, which
     /// serialises writers anyway).
     pub database_max_connections: Option<u32>,
@@ -70,6 +77,29 @@ pub struct Config {
     /// Who publishes the IATI files (`/exports/partnerships/{id}/iati-activities.xml`); see
     /// [`IatiPublisher`]. Unset: that download answers INVALID_STATE saying what to set.
     pub iati: Option<IatiPublisher>,
+    /// Bounds on the subscription sockets of `/graphql/ws`; see [`SocketLimits`].
+    pub sockets: SocketLimits,
+}
+
+/// Bounds on the WebSocket connections that carry subscriptions (`/graphql/ws`). Each socket
+/// holds memory and a task for as long as it is open, so nobody may hold many, and a dead one
+/// is noticed. They count per process: behind N replicas a user may hold N times as many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketLimits {
+    /// `WS_MAX_SOCKETS_PER_USER` (default 8, at least 1): a user's open sockets (a few browser
+    /// tabs); one more is closed with 1008 right after `connection_init`.
+    pub max_per_user: usize,
+    /// `WS_MAX_SUBSCRIPTIONS_PER_SOCKET` (default 20, at least 1): one more `subscribe` gets an
+    /// `error` message with code BUSY; the socket stays open.
+    pub max_subscriptions: usize,
+    /// `WS_IDLE_TIMEOUT_SECONDS` (default 60, at least 3): a socket from which nothing arrived
+    /// for this long is closed. The server pings every third of it, and a live client's pong
+    /// counts, so only dead peers and sockets that never send `connection_init` (closed with
+    /// 4408) are dropped.
+    pub idle_timeout: Duration,
+    /// `WS_MAX_MESSAGE_BYTES` (default 65536, at least 1): the largest message a client may
+    /// send (a `subscribe` with its query); a larger one closes the socket with 1009.
+    pub max_message_bytes: usize,
 }
 
 /// The IATI reporting organisation: whoever publishes the partnerships' results to IATI (the
@@ -456,6 +486,7 @@ impl Config {
             mode,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://outcomes.db?mode=rwc".into()),
+            database_read_url: var("DATABASE_READ_URL"),
             database_max_connections: var("DATABASE_MAX_CONNECTIONS")
                 .map(|value| parse("DATABASE_MAX_CONNECTIONS", &value))
                 .transpose()?,
@@ -554,6 +585,29 @@ impl Config {
                 var("IATI_REPORTING_ORG_NAME"),
                 var("IATI_REPORTING_ORG_TYPE"),
             )?,
+            sockets: SocketLimits {
+                max_per_user: at_least_one(
+                    "WS_MAX_SOCKETS_PER_USER",
+                    var("WS_MAX_SOCKETS_PER_USER"),
+                    8,
+                )?,
+                max_subscriptions: at_least_one(
+                    "WS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+                    var("WS_MAX_SUBSCRIPTIONS_PER_SOCKET"),
+                    20,
+                )?,
+                idle_timeout: Duration::from_secs(at_least(
+                    "WS_IDLE_TIMEOUT_SECONDS",
+                    var("WS_IDLE_TIMEOUT_SECONDS"),
+                    60,
+                    3,
+                )?),
+                max_message_bytes: at_least_one(
+                    "WS_MAX_MESSAGE_BYTES",
+                    var("WS_MAX_MESSAGE_BYTES"),
+                    64 << 10,
+                )?,
+            },
         })
     }
 
@@ -880,14 +934,28 @@ fn at_least_one<T>(
     default: T,
 ) -> Result<T, ConfigError>
 where
-    T: FromStr + PartialOrd + From<u8>,
+    T: FromStr + PartialOrd + From<u8> + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    at_least(variable, value, default, T::from(1))
+}
+
+/// A number that must be at least `least`.
+fn at_least<T>(
+    variable: &'static str,
+    value: Option<String>,
+    default: T,
+    least: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display,
     T::Err: std::fmt::Display,
 {
     let parsed = parse_or(variable, value, default)?;
-    if parsed < T::from(1) {
+    if parsed < least {
         return Err(ConfigError {
             variable,
-            message: "must be at least 1".into(),
+            message: format!("must be at least {least}"),
         });
     }
     Ok(parsed)
@@ -1143,6 +1211,32 @@ mod tests {
                 let err = config(true, &[(variable, value)]).unwrap_err();
                 assert_eq!(err.variable, variable, "{variable}={value}");
             }
+        }
+    }
+
+    #[test]
+    fn socket_limits_have_defaults_and_bounds() {
+        let defaults = config(true, &[]).unwrap().sockets;
+        assert_eq!(
+            defaults,
+            SocketLimits {
+                max_per_user: 8,
+                max_subscriptions: 20,
+                idle_timeout: Duration::from_secs(60),
+                max_message_bytes: 64 << 10,
+            }
+        );
+        let custom = config(true, &[("WS_IDLE_TIMEOUT_SECONDS", "3")]).unwrap();
+        assert_eq!(custom.sockets.idle_timeout, Duration::from_secs(3));
+        let err = config(true, &[("WS_IDLE_TIMEOUT_SECONDS", "2")]).unwrap_err();
+        assert_eq!(err.message, "must be at least 3");
+        for variable in [
+            "WS_MAX_SOCKETS_PER_USER",
+            "WS_MAX_SUBSCRIPTIONS_PER_SOCKET",
+            "WS_MAX_MESSAGE_BYTES",
+        ] {
+            let err = config(true, &[(variable, "0")]).unwrap_err();
+            assert_eq!(err.variable, variable);
         }
     }
 

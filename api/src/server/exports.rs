@@ -297,7 +297,7 @@ async fn checked_scope(
     params: &Params,
 ) -> Result<CheckedScope, ApiError> {
     let request = scope_request(params, state.clock.today())?;
-    outcomes::check(&state.db, actor, request).await
+    outcomes::check(&state.read_db, actor, request).await
 }
 
 /// The names that label an outcome table's groups, once its download is access-logged.
@@ -308,7 +308,7 @@ async fn log_outcome_table<'k>(
     checked: &CheckedScope,
     keys: impl IntoIterator<Item = &'k [Key]>,
 ) -> Result<Names, ApiError> {
-    let names = Names::of_keys(&state.db, actor, &checked.dimensions, keys).await?;
+    let names = Names::of_keys(&state.read_db, actor, &checked.dimensions, keys).await?;
     let partnership_id = checked.scope.partnership_ids.first().copied();
     exports::record_download(&state.db, actor, file, partnership_id, params.to_json()).await?;
     Ok(names)
@@ -321,7 +321,7 @@ async fn outcome_summary(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         let params = Params::of(req, &SCOPE_PARAMS)?;
         let checked = checked_scope(state, &actor, &params).await?;
         let (rule, cells) =
-            outcomes::summary(&state.db, &actor, state.disclosure, &checked).await?;
+            outcomes::summary(&state.read_db, &actor, state.disclosure, &checked).await?;
         let keys = cells.iter().map(|cell| cell.keys.as_slice());
         let names = log_outcome_table(state, &actor, (FILE, &params), &checked, keys).await?;
         let table = table::outcome_summary(&checked, &rule, cells, &names);
@@ -350,7 +350,7 @@ async fn outcome_trend(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         };
         let checked = checked_scope(state, &actor, &params).await?;
         let (rule, cells) =
-            outcomes::trend(&state.db, &actor, state.disclosure, &checked, bucket).await?;
+            outcomes::trend(&state.read_db, &actor, state.disclosure, &checked, bucket).await?;
         let keys = cells.iter().map(|cell| cell.keys.as_slice());
         let names = log_outcome_table(state, &actor, (FILE, &params), &checked, keys).await?;
         let table = table::outcome_trend(&checked, &rule, cells, &names);
@@ -366,11 +366,16 @@ async fn target_progress(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         let params = Params::of(req, &["partnershipId", "asOf", "bom"])?;
         let partnership_id = params.required("partnershipId", params.id("partnershipId")?)?;
         let as_of = params.date("asOf")?.unwrap_or(state.clock.today());
-        let targets =
-            partnership_progress(&state.db, &actor, state.disclosure, partnership_id, as_of)
-                .await?;
+        let targets = partnership_progress(
+            &state.read_db,
+            &actor,
+            state.disclosure,
+            partnership_id,
+            as_of,
+        )
+        .await?;
         exports::record_download(
-            &state.db,
+            &state.read_db,
             &actor,
             FILE,
             Some(partnership_id),
@@ -393,7 +398,8 @@ async fn service_coverage(state: web::Data<AppState>, req: HttpRequest) -> HttpR
             area_codes: (!codes.is_empty()).then(|| codes.into_iter().map(str::to_owned).collect()),
             as_of: params.date("asOf")?.unwrap_or(state.clock.today()),
         };
-        let (rule, areas) = coverage::coverage(&state.db, &actor, state.disclosure, &scope).await?;
+        let (rule, areas) =
+            coverage::coverage(&state.read_db, &actor, state.disclosure, &scope).await?;
         exports::record_download(&state.db, &actor, FILE, None, params.to_json()).await?;
         let table = table::service_coverage(&rule, areas, scope.as_of);
         Ok(Download::csv(FILE, table, params.flag("bom")?))
@@ -421,7 +427,8 @@ async fn iati_activities(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
         })?;
         let as_of = params.date("asOf")?.unwrap_or(state.clock.today());
         let report =
-            exports::partnership_report(&state.db, &actor, state.disclosure, id, as_of).await?;
+            exports::partnership_report(&state.read_db, &actor, state.disclosure, id, as_of)
+                .await?;
         let mut logged = params.to_json();
         if let Value::Object(fields) = &mut logged {
             fields.insert("partnershipId".into(), Value::from(id.to_string()));
@@ -446,7 +453,7 @@ async fn hsds_file(state: &AppState, req: &HttpRequest, per_partnership: bool) -
             status: Some(InterventionStatus::Active),
             ..Services::default()
         };
-        let services = exports::services(&state.db, &actor, which).await?;
+        let services = exports::services(&state.read_db, &actor, which).await?;
         Ok(Download {
             media_type: "application/json",
             file_name: "services.json",
@@ -473,7 +480,7 @@ async fn hsds_service(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
             id: Some(id_in_path(req)?),
             ..Services::default()
         };
-        let service = exports::services(&state.db, &actor, which)
+        let service = exports::services(&state.read_db, &actor, which)
             .await?
             .pop()
             .ok_or(ApiError::NotFound { entity: "service" })?;

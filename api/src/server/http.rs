@@ -390,12 +390,17 @@ pub(super) fn failure_status(err: &ApiError) -> (StatusCode, Option<(HeaderName,
 /// An error as the client sees it, in the shape of a GraphQL error (`message`, `extensions.code`
 /// and `field` or `rows`), with an INTERNAL cause logged under the request id.
 pub(super) fn client_errors(err: ApiError, req: &HttpRequest) -> Vec<ServerError> {
+    client_errors_under(err, RequestId::of(req).as_str())
+}
+
+/// [`client_errors`] under a request id of its own (a socket's).
+pub(super) fn client_errors_under(err: ApiError, request_id: &str) -> Vec<ServerError> {
     let error = async_graphql::Error::from(err);
     let mut server_error = ServerError::new(error.message, None);
     server_error.extensions = error.extensions;
     server_error.source = error.source;
     let mut errors = vec![server_error];
-    report_internal_errors(&mut errors, RequestId::of(req).as_str());
+    report_internal_errors(&mut errors, request_id);
     errors
 }
 
@@ -453,15 +458,15 @@ fn check_uploads(request: &async_graphql::Request) -> Result<(), &'static str> {
 }
 
 /// The operation a request will run: its type and its name, as far as the document says.
-struct Operation {
+pub(super) struct Operation {
     /// `None` when the document does not parse or lacks the operation asked for.
-    ty: Option<OperationType>,
+    pub(super) ty: Option<OperationType>,
     name: Option<String>,
 }
 
 impl Operation {
     /// Parses the document once; the schema reuses the parsed form.
-    fn of(request: &mut async_graphql::Request) -> Self {
+    pub(super) fn of(request: &mut async_graphql::Request) -> Self {
         let wanted = request.operation_name.clone();
         let Ok(document) = request.parsed_query() else {
             // Execution reports the syntax error.
@@ -497,7 +502,7 @@ impl Operation {
     }
 
     /// How the participant access log names it.
-    fn audit_label(&self) -> String {
+    pub(super) fn audit_label(&self) -> String {
         self.name
             .clone()
             .unwrap_or_else(|| "unnamed operation".into())
@@ -513,9 +518,19 @@ async fn execute(
     operation: &Operation,
     media: MediaType,
 ) -> Reply {
-    let context = RequestContext::new(&state.db, actor.clone());
+    // A query reads from the read replica when there is one (DATABASE_READ_URL): its pool
+    // replaces the primary's for every resolver and loader. A mutation, and everything its
+    // payload reads, stays on the primary, which the replica may lag behind.
+    let db = match operation.ty {
+        Some(OperationType::Query) => &state.read_db,
+        _ => &state.db,
+    };
+    let context = RequestContext::new(db, actor.clone());
     let participant_reads = Arc::clone(&context.participant_reads);
-    let request = request.data(context).data(RequestId::of(req));
+    let request = request
+        .data(context)
+        .data(db.clone())
+        .data(RequestId::of(req));
     let run = async {
         let response = state.schema.execute(request).await;
         // Fail closed: rows whose reading cannot be logged are not sent.

@@ -6,6 +6,7 @@ pub mod http;
 pub mod pages;
 pub mod schema;
 pub mod state;
+pub mod subscriptions;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -23,7 +24,7 @@ use crate::{
     access::auth::TokenVerifier,
     platform::{
         config::{Config, ConfigError},
-        db, metrics,
+        db, events, metrics,
     },
     server::{pages::DemoSignIn, state::AppState},
 };
@@ -51,7 +52,8 @@ impl Application {
         Self::build_with_db(config, db).await
     }
 
-    /// Like [`Application::build`] with a connection the caller made (tests instrument theirs).
+    /// Like [`Application::build`] with a connection the caller made (tests instrument theirs);
+    /// the read replica's, if any, it makes itself.
     pub async fn build_with_db(
         config: Config,
         db: DatabaseConnection,
@@ -67,6 +69,11 @@ impl Application {
         demo_sign_in: Option<DemoSignIn>,
     ) -> Result<Self, StartupError> {
         Migrator::up(&db, None).await?;
+        let events = events::EventBus::start(&db, &config.database_url).await?;
+        let read_db = match &config.database_read_url {
+            Some(url) => db::connect(url, config.database_max_connections).await?,
+            None => db.clone(),
+        };
         let listener = TcpListener::bind(config.bind_addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
@@ -86,6 +93,11 @@ impl Application {
             disclosure: config.disclosure,
             iati: config.iati,
             demo_sign_in,
+            cors_origins: config.cors_origins.clone(),
+            events,
+            sockets: config.sockets,
+            sockets_open: subscriptions::SocketCounts::default(),
+            read_db,
             db,
         });
         let cors_origins = config.cors_origins;
@@ -93,6 +105,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(http::routes)
+                .configure(subscriptions::routes)
                 .configure(exports::routes)
                 .configure(pages::routes)
                 // Without CORS_ORIGINS no CORS headers at all: browsers keep pages of other

@@ -1,14 +1,14 @@
-//! Schema assembly: the query and mutation roots merged from every context's GraphQL face, and
-//! the limits and extensions every request runs under. No business rules live here.
+//! Schema assembly: the query, mutation and subscription roots merged from every context's
+//! GraphQL face, and the limits and extensions every request runs under. No business rules live here.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     analytics, audit,
     delivery::{enrolments, interventions, participants},
     directory::{areas, indicators, organisations, users},
-    evidence::{csv_import, outcome_records, reviews, stories, submissions},
+    evidence::{csv_import, live, outcome_records, reviews, stories, submissions},
     graphql::{errors::InternalErrorReport, input::InputPolicy, limits as request_limits},
     partnership::{agreements, partnerships, targets},
     platform::{
@@ -52,7 +52,11 @@ pub struct MutationRoot(
     csv_import::CsvImportMutation,
 );
 
-pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(live::LiveSubscription);
+
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema. `db` is `None` only when printing the SDL. Resolvers read the limits and
 /// the disclosure settings through [`crate::graphql::limits()`] and [`crate::graphql::disclosure`]. Every request is bounded in
@@ -69,7 +73,7 @@ pub fn build_schema(
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_complexity(limits.max_complexity)
     .extension(request_limits::RequestLimits::new(limits))

@@ -16,7 +16,9 @@ use entity::{
     enums::{ReviewDecision, SubmissionStatus},
     evaluation_submission, review_comment,
 };
-use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -28,6 +30,7 @@ use crate::{
     platform::{
         db::{begin_write, save_versioned},
         error::{ApiError, ApiResult},
+        events::{self, Event},
         validation,
     },
 };
@@ -146,8 +149,35 @@ pub async fn review(
             })),
     )
     .await?;
+    let mut announced = vec![Event::CommentAdded {
+        submission_id: id,
+        comment_id: comment.id,
+    }];
+    if next != current.status {
+        announced.push(submissions::changed(id, &intervention));
+        if next == SubmissionStatus::Accepted {
+            announced.push(Event::OutcomesChanged {
+                partnership_id: intervention.partnership_id,
+            });
+        }
+    }
+    let staged = events::stage(&txn, announced).await?;
     txn.commit().await?;
+    staged.committed();
     Ok((submission, comment))
+}
+
+/// The review comment, if the actor can see it; NOT_FOUND otherwise.
+pub async fn find_visible_comment(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<review_comment::Model> {
+    review_comment::Entity::find_by_id(id)
+        .filter(policy::visible_review_comments(actor))
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound { entity: "comment" })
 }
 
 #[cfg(test)]

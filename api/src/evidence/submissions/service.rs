@@ -27,6 +27,7 @@ use crate::{
     platform::{
         db::begin_write,
         error::{ApiError, ApiResult},
+        events::{self, Event},
         validation,
     },
 };
@@ -268,8 +269,19 @@ pub async fn create(
             })),
     )
     .await?;
+    let staged = events::stage(&txn, [changed(model.id, &intervention)]).await?;
     txn.commit().await?;
+    staged.committed();
     Ok(model)
+}
+
+/// The event announcing a change of state of a submission of `intervention` (DESIGN §5.1).
+pub fn changed(submission_id: Uuid, intervention: &intervention::Model) -> Event {
+    Event::SubmissionChanged {
+        submission_id,
+        intervention_id: intervention.id,
+        partnership_id: intervention.partnership_id,
+    }
 }
 
 /// Changes the period or narrative of a submission whose evidence may still change. A new
@@ -383,6 +395,7 @@ pub async fn submit(
                 .into(),
         ));
     }
+    let staged = events::stage(&txn, [changed(id, &intervention)]).await?;
     let changes = evaluation_submission::ActiveModel {
         status: Set(SubmissionStatus::Submitted),
         submitted_by: Set(Some(actor.user_id)),
@@ -393,7 +406,7 @@ pub async fn submit(
         decided_at: Set(None),
         ..Default::default()
     };
-    audit::commit_update(
+    let submitted = audit::commit_update(
         txn,
         actor,
         VersionedEdit::new(id, handover.expected_version, changes),
@@ -406,7 +419,9 @@ pub async fn submit(
                 }))
         },
     )
-    .await
+    .await?;
+    staged.committed();
+    Ok(submitted)
 }
 
 /// Withdraws a DRAFT or SUBMITTED submission for good (the delivering provider). A withdrawn
@@ -421,11 +436,12 @@ pub async fn withdraw(
     let (current, intervention) = lock_visible(&txn, actor, id).await?;
     may_act_as_provider(&txn, actor, &intervention).await?;
     may_withdraw(current.status)?;
+    let staged = events::stage(&txn, [changed(id, &intervention)]).await?;
     let changes = evaluation_submission::ActiveModel {
         status: Set(SubmissionStatus::Withdrawn),
         ..Default::default()
     };
-    audit::commit_update(
+    let withdrawn = audit::commit_update(
         txn,
         actor,
         VersionedEdit::new(id, withdrawal.expected_version, changes),
@@ -435,7 +451,9 @@ pub async fn withdraw(
                 .details(json!({ "from": current.status, "to": model.status }))
         },
     )
-    .await
+    .await?;
+    staged.committed();
+    Ok(withdrawn)
 }
 
 #[cfg(test)]
