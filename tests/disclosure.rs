@@ -540,7 +540,46 @@ async fn a_withheld_child_cannot_be_subtracted_out_of_a_mean(app: TestApp) {
     }
 }
 
+/// A share is perturbed like any mean (§6.4): the commissioner's `percentImproved` and
+/// `percentAchieved` move off the exact share, by at most the magnitude bound over the cell's
+/// young people (each contributes 0 or 1, so 1 is the largest contribution).
+async fn shares_are_perturbed_within_their_bound(app: TestApp) {
+    let caseload = app.caseload(&["PUBLIC_TASK"; 8]).await;
+    // Half improve (4 → 6), half fall back (4 → 3); half are back in mainstream school.
+    let rows: Vec<Row<'_>> = (0..8)
+        .flat_map(|who| {
+            let (latest, returned) = if who % 2 == 0 { (6.0, 1.0) } else { (3.0, 0.0) };
+            [
+                (who, "CONFIDENCE", "BASELINE", BASELINE_DAY, 4.0),
+                (who, "CONFIDENCE", "EXIT", EXIT_DAY, latest),
+                (who, "REINTEGRATED_MAINSTREAM", "EXIT", EXIT_DAY, returned),
+            ]
+        })
+        .collect();
+    app.add_rows(&caseload, &rows).await;
+    app.accept(&caseload).await;
+    let admin = app.admin().await;
+    for (code, share) in [
+        ("CONFIDENCE", "percentImproved"),
+        ("REINTEGRATED_MAINSTREAM", "percentAchieved"),
+    ] {
+        let input = json!({ "indicatorId": caseload.indicator(code), "asOf": AS_OF });
+        let exact = summary(&app, &admin.token, input.clone()).await;
+        assert_eq!(exact["cells"][0][share], 50.0, "{exact:#}");
+        let published = summary(&app, &caseload.commissioner.token, input).await;
+        assert_eq!(published["disclosure"]["method"], "CELL_KEY");
+        let shown = number(&published["cells"][0][share]);
+        let bound = number(&published["disclosure"]["maxMagnitudeNoise"]) * 100.0 / 8.0;
+        assert_ne!(shown, 50.0, "{code}: the share is perturbed: {published:#}");
+        assert!(
+            (shown - 50.0).abs() <= bound + 1e-9,
+            "{code}: {shown} within {bound}"
+        );
+    }
+}
+
 on_both_databases!(
+    shares_are_perturbed_within_their_bound,
     partial_sharing_leaves_the_commissioner_usable_numbers,
     differencing_two_answers_does_not_reveal_a_lone_child,
     a_secondary_cell_asked_for_alone_does_not_give_its_neighbour_away,
