@@ -596,6 +596,28 @@ mod tests {
     }
 
     #[test]
+    fn record_keys_are_random_and_never_negative() {
+        let keys: Vec<i32> = (0..64).map(|_| new_record_key().unwrap()).collect();
+        assert!(keys.iter().all(|key| *key >= 0), "{keys:?}");
+        let distinct: std::collections::BTreeSet<&i32> = keys.iter().collect();
+        assert!(distinct.len() > 60, "{keys:?}");
+    }
+
+    #[test]
+    fn the_published_bounds_are_the_configured_ones() {
+        let configured = Disclosure {
+            cell_key_max_noise: 3,
+            magnitude_noise_percent: 40,
+            ..settings()
+        };
+        let published = Rule::new(configured, false);
+        assert_eq!(published.max_noise(), 3);
+        assert!((published.max_magnitude_noise() - 0.4).abs() < 1e-12);
+        let exact = Rule::new(configured, true);
+        assert_eq!((exact.max_noise(), exact.max_magnitude_noise()), (0, 0.0));
+    }
+
+    #[test]
     fn switching_perturbation_off_leaves_suppression_only() {
         let off = Disclosure {
             cell_key_max_noise: 0,
