@@ -6,6 +6,8 @@
 //! 0.001), and, since recorded values are whole numbers here, whether it rounds to it: the
 //! cell-key method makes the first rare and bounds the second, however the answers were chosen.
 
+use api::analytics::read_model;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::analytics::Row;
@@ -578,7 +580,40 @@ async fn shares_are_perturbed_within_their_bound(app: TestApp) {
     }
 }
 
+/// A cell's count moves by the noise its young people's record keys draw (§6.4): the same
+/// young people always draw the same noise, other young people other noise. Record keys are
+/// random, so this test sets them: eight keys of 16 sum to 128, which draws 0; eight of 30 sum
+/// to 240, which draws +2 (`count_noise`'s table for a largest noise of 2).
+async fn a_cell_s_count_moves_by_the_noise_of_its_young_people_s_keys(app: TestApp) {
+    let caseload = app.caseload(&["PUBLIC_TASK"; 8]).await;
+    let rows: Vec<Row<'_>> = (0..8)
+        .flat_map(|who| {
+            [
+                (who, "CONFIDENCE", "BASELINE", BASELINE_DAY, 4.0),
+                (who, "CONFIDENCE", "EXIT", EXIT_DAY, 5.0),
+            ]
+        })
+        .collect();
+    app.add_rows(&caseload, &rows).await;
+    app.accept(&caseload).await;
+    let input = json!({ "indicatorId": caseload.indicator("CONFIDENCE"), "asOf": AS_OF });
+    for (key, shown) in [(16, 8), (30, 10)] {
+        app.db
+            .execute_unprepared(&format!("UPDATE participants SET record_key = {key}"))
+            .await
+            .unwrap();
+        read_model::rebuild(&app.db).await.unwrap();
+        let published = summary(&app, &caseload.commissioner.token, input.clone()).await;
+        assert_eq!(published["disclosure"]["maxNoise"], 2, "{published:#}");
+        assert_eq!(
+            published["cells"][0]["participants"], shown,
+            "eight keys of {key}: {published:#}"
+        );
+    }
+}
+
 on_both_databases!(
+    a_cell_s_count_moves_by_the_noise_of_its_young_people_s_keys,
     shares_are_perturbed_within_their_bound,
     partial_sharing_leaves_the_commissioner_usable_numbers,
     differencing_two_answers_does_not_reveal_a_lone_child,

@@ -441,6 +441,12 @@ mod tests {
             [false; 4],
             "exempt callers see everything"
         );
+        let with_an_empty_cell = [cell(&keys[0], 3), cell(&keys[1], 0), cell(&keys[2], 9)];
+        assert_eq!(
+            suppressed(&rule(false), &with_an_empty_cell, 0),
+            [true, false, true],
+            "hiding an empty cell would protect nothing"
+        );
     }
 
     #[test]
@@ -593,6 +599,65 @@ mod tests {
         assert!(mean.abs() < 0.05, "centred: {mean}");
         assert!(noises.iter().any(|&noise| noise > 0.95));
         assert!(noises.iter().any(|&noise| noise < -0.95));
+    }
+
+    /// The same cell must draw the same noise in every release: figures republished with new
+    /// noise could be averaged until the noise cancels out. These values pin the hash, the
+    /// tables and the arithmetic that turn a key into what a council sees.
+    #[test]
+    fn published_noise_is_the_same_in_every_release() {
+        let pinned = [
+            (0, Statistic::Latest, -0.215_567_075_152_936_38),
+            (1, Statistic::Change, 0.846_080_294_989_292_7),
+            (12_345, Statistic::Achieved, -0.508_185_097_979_803_9),
+            (-7, Statistic::Latest, 0.689_050_087_979_804_5),
+            (
+                i64::from(i32::MAX),
+                Statistic::Change,
+                -0.907_697_124_730_100_9,
+            ),
+        ];
+        for (key, statistic, noise) in pinned {
+            assert!(
+                (unit_noise(key, statistic) - noise).abs() < 1e-15,
+                "key {key}: {}",
+                unit_noise(key, statistic)
+            );
+        }
+
+        // Where a share of the keys ends exactly on a key, that key starts the next noise.
+        let noises = |max_noise| (0..CELL_KEYS).map(move |key| count_noise(max_noise, key));
+        let first_of = |max_noise, noise| noises(max_noise).position(|n| n == noise);
+        assert_eq!(
+            [first_of(1, -1), first_of(1, 0), first_of(1, 1)],
+            [Some(0), Some(64), Some(192)]
+        );
+        assert_eq!(
+            first_of(3, 0),
+            Some(96),
+            "keys 96–159 of 256 draw 0 when D = 3"
+        );
+
+        let participants = |key| Base {
+            tally: tally(30, 0.0, key, 0.0),
+            excludes_unshared: false,
+            all: 30,
+        };
+        assert_eq!(rule(false).records(&participants(100), 30, 0), 29);
+        assert_eq!(rule(false).records(&participants(3), 10, 2), 12);
+
+        let forty_percent = Rule::new(
+            Disclosure {
+                magnitude_noise_percent: 40,
+                ..settings()
+            },
+            false,
+        );
+        let mean = forty_percent.mean(&tally(10, 700.0, 6, 90.0), Statistic::Latest);
+        assert!(
+            (mean.unwrap() - 72.685_836_589_137_52).abs() < 1e-12,
+            "{mean:?}"
+        );
     }
 
     #[test]
