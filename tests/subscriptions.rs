@@ -102,6 +102,39 @@ async fn a_rolled_back_change_announces_nothing(app: TestApp) {
     assert_eq!(provider.next(SILENCE).await, Heard::Nothing, "exactly once");
 }
 
+/// Subscribers who see the same rows share one read of each changed object: a change costs the
+/// same statements whether one of the provider's sockets hears of it or eight do.
+async fn one_read_serves_every_subscriber_who_sees_the_same_rows(app: TestApp) {
+    let world = World::build(&app).await;
+    let mine = "subscription { submissionChanged { id status } }";
+    let mut sockets = Vec::new();
+    let mut statements = Vec::new();
+    for (subscribers, period) in [
+        (1, ("2026-01-05", "2026-03-27")),
+        (8, ("2026-04-13", "2026-06-26")),
+    ] {
+        while sockets.len() < subscribers {
+            let socket = app
+                .subscribed(&world.provider_a.token, "mine", mine, json!({}))
+                .await;
+            sockets.push(socket);
+        }
+        let before = app.statements_executed();
+        let draft = app
+            .submission_over(&world.provider_a, &world.ia, period)
+            .await;
+        for socket in &mut sockets {
+            let payload = socket.next_payload("mine").await;
+            assert_eq!(payload["data"]["submissionChanged"]["id"], json!(draft));
+        }
+        statements.push(app.statements_executed() - before);
+    }
+    assert_eq!(
+        statements[0], statements[1],
+        "one subscriber, then eight: {statements:?}"
+    );
+}
+
 async fn comments_and_accepted_outcomes_reach_those_who_may_read_them(app: TestApp) {
     let world = World::build(&app).await;
     let comments = "subscription($s: ID!) { commentAdded(submissionId: $s) { decision body } }";
@@ -351,6 +384,7 @@ on_both_databases!(
     a_draft_never_reaches_a_commissioner,
     a_rolled_back_change_announces_nothing,
     comments_and_accepted_outcomes_reach_those_who_may_read_them,
+    one_read_serves_every_subscriber_who_sees_the_same_rows,
     a_childs_rows_read_through_a_subscription_are_access_logged,
     the_socket_authenticates_in_connection_init,
     the_socket_closes_when_its_token_expires,

@@ -57,6 +57,24 @@ impl PartnershipRole {
     }
 }
 
+/// Everything the row filters read of an actor: its organisation, its role and the day. Two
+/// actors of one class see the same rows, so one read under the policy serves them both (live
+/// updates read each changed object once per class). The filters never read the user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccessClass {
+    organisation_id: Uuid,
+    role: UserRole,
+    today: NaiveDate,
+}
+
+pub fn access_class(actor: &Actor) -> AccessClass {
+    AccessClass {
+        organisation_id: actor.organisation_id,
+        role: actor.role,
+        today: actor.today,
+    }
+}
+
 /// Ids of the partnerships in which the actor's organisation is an active member, as a subquery.
 fn active_memberships_of(actor: &Actor) -> SelectStatement {
     partnership_member::Entity::find()
@@ -724,6 +742,54 @@ mod tests {
             role,
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         }
+    }
+
+    /// What [`AccessClass`] promises: actors who differ in nothing but the user get the same
+    /// row filters, and a different organisation, role or day is a different class.
+    #[test]
+    fn the_row_filters_read_only_the_access_class() {
+        use sea_orm::sea_query::{PostgresQueryBuilder, Query};
+        let filters: [fn(&Actor) -> Condition; 9] = [
+            visible_partnerships,
+            visible_interventions,
+            visible_participants,
+            visible_enrolments,
+            participants_known_to_organisation,
+            visible_submissions,
+            visible_stories,
+            visible_review_comments,
+            visible_outcome_records,
+        ];
+        let sql = |filter: fn(&Actor) -> Condition, actor: &Actor| {
+            Query::select()
+                .expr(Expr::value(1))
+                .cond_where(filter(actor))
+                .to_string(PostgresQueryBuilder)
+        };
+        for role in [U::Admin, U::Commissioner, U::Provider, U::Viewer] {
+            let one = actor(role, Uuid::now_v7());
+            let another_user = Actor {
+                user_id: Uuid::now_v7(),
+                ..one.clone()
+            };
+            assert_eq!(access_class(&one), access_class(&another_user));
+            for filter in filters {
+                assert_eq!(sql(filter, &one), sql(filter, &another_user));
+            }
+            let tomorrow = Actor {
+                today: one.today.succ_opt().unwrap(),
+                ..one.clone()
+            };
+            for other in [actor(role, Uuid::now_v7()), tomorrow] {
+                assert_ne!(access_class(&one), access_class(&other));
+            }
+        }
+        let provider = actor(U::Provider, Uuid::now_v7());
+        let viewer = Actor {
+            role: U::Viewer,
+            ..provider.clone()
+        };
+        assert_ne!(access_class(&provider), access_class(&viewer));
     }
 
     /// The decisions on rows an actor already sees, each against its own organisation and

@@ -3,22 +3,27 @@
 //! the subscriber may not see is skipped without a trace.
 
 use async_graphql::{Context, ErrorExtensions};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{FutureExt, Stream, StreamExt, stream};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
-    access::auth::Actor,
+    access::{auth::Actor, policy},
     graphql::{db, request},
     platform::{
         error::{ApiError, ApiResult},
-        events::{Delivery, Event, MissedBecause, Subscribed},
+        events::{Delivery, Event, MissedBecause, Received, Subscribed},
     },
 };
 
 /// The stream of a subscription field. For each event, `read` says whether the subscriber asked
 /// for it by returning the read of its object under the subscriber's policy (given the pool and
 /// the subscriber); the subscriber gets that object if they may see it, and nothing otherwise.
+///
+/// Subscribers of one access class (`policy::access_class`) see the same rows, so the read is
+/// made once per event, field and class in this process and its result given to each of them;
+/// a thousand commissioners of one council cost one query. Hence `read` may use the
+/// subscriber's arguments only to decline an event: what it reads is the event's object.
 pub fn deliver<T, R, F>(
     ctx: &Context<'_>,
     read: R,
@@ -26,17 +31,20 @@ pub fn deliver<T, R, F>(
 where
     R: Fn(DatabaseConnection, Actor, Event) -> Option<F> + Send + 'static,
     F: Future<Output = ApiResult<T>> + Send + 'static,
-    T: Send + 'static,
+    T: Clone + Send + Sync + 'static,
 {
     let (db, actor) = (db(ctx)?.clone(), request(ctx)?.actor.clone());
-    Ok(events(ctx)?.filter_map(move |event| {
-        let reading = match event {
-            Ok(event) => read(db.clone(), actor.clone(), event).map(Ok),
+    let shared_by = (ctx.field().name().to_owned(), policy::access_class(&actor));
+    Ok(events(ctx)?.filter_map(move |received| {
+        let reading = match received {
+            Ok(received) => read(db.clone(), actor.clone(), received.event().clone()).map(|read| {
+                Ok(received.once(shared_by.clone(), || read.map(delivered).boxed().shared()))
+            }),
             Err(missed) => Some(Err(missed)),
         };
         async move {
             match reading? {
-                Ok(reading) => delivered(reading.await),
+                Ok(reading) => reading.await,
                 Err(missed) => Some(Err(missed)),
             }
         }
@@ -47,7 +55,7 @@ where
 /// subscriber fell behind) arrives as an error on the stream, which goes on afterwards.
 fn events(
     ctx: &Context<'_>,
-) -> ApiResult<impl Stream<Item = async_graphql::Result<Event>> + Send + 'static> {
+) -> ApiResult<impl Stream<Item = async_graphql::Result<Received>> + Send + 'static> {
     let receiver = ctx
         .data::<Subscribed>()
         .ok()

@@ -15,9 +15,16 @@
 //! Delivery is at most once: a subscriber that falls behind, or a listener that loses its
 //! connection, is told so ([`Delivery::Missed`]) and must refetch. Nothing here knows about
 //! GraphQL or the domain's rules.
+//!
+//! Every subscriber of a process receives the same [`Received`] event, so work that many of
+//! them would repeat alike (reading the changed object for one kind of reader) is done once
+//! ([`Received::once`]) and forgotten with the event.
 
 use std::{
-    sync::{LazyLock, Mutex, PoisonError},
+    any::{Any, TypeId},
+    collections::HashMap,
+    hash::Hash,
+    sync::{Arc, LazyLock, Mutex, PoisonError},
     time::Duration,
 };
 
@@ -63,12 +70,60 @@ pub enum Event {
 }
 
 /// What a subscriber receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Delivery {
-    Event(Event),
+    Event(Received),
     /// Events may have been lost (the listener reconnected, or this subscriber fell behind):
     /// whatever the subscriber shows may be stale.
     Missed(MissedBecause),
+}
+
+/// One event as this process received it: the same for all its subscribers, with what they
+/// work out from it alike.
+#[derive(Clone)]
+pub struct Received(Arc<Occurrence>);
+
+struct Occurrence {
+    event: Event,
+    /// For each type of key and value, the values made so far (a `HashMap<K, V>`).
+    memo: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+}
+
+impl Received {
+    fn new(event: Event) -> Self {
+        Self(Arc::new(Occurrence {
+            event,
+            memo: Mutex::default(),
+        }))
+    }
+
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The value for `key`: made by `make` for the first subscriber that asks, a clone of it
+    /// for the others. Kept as long as some subscriber still holds the event.
+    pub fn once<K, V>(&self, key: K, make: impl FnOnce() -> V) -> V
+    where
+        K: Hash + Eq + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        let mut memo = self.0.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        let made = memo
+            .entry(TypeId::of::<HashMap<K, V>>())
+            .or_insert_with(|| Box::new(HashMap::<K, V>::new()));
+        match made.downcast_mut::<HashMap<K, V>>() {
+            Some(made) => made.entry(key).or_insert_with(make).clone(),
+            // Not reached: each entry holds the map its type id names.
+            None => make(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Received {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.event().fmt(f)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +154,7 @@ impl Staged {
     pub fn committed(self) {
         for event in self.after_commit {
             // No receiver is not an error: nobody is subscribed.
-            let _ = LOCAL.send(Delivery::Event(event));
+            let _ = LOCAL.send(Delivery::Event(Received::new(event)));
         }
     }
 }
@@ -181,7 +236,7 @@ async fn listen(mut listener: PgListener, sender: broadcast::WeakSender<Delivery
     loop {
         let delivery = match listener.try_recv().await {
             Ok(Some(notification)) => match serde_json::from_str(notification.payload()) {
-                Ok(event) => Delivery::Event(event),
+                Ok(event) => Delivery::Event(Received::new(event)),
                 Err(err) => {
                     tracing::error!(error = %err, "an event on the bus did not parse; ignored");
                     continue;
@@ -225,5 +280,27 @@ mod tests {
             })
         );
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn what_subscribers_work_out_alike_is_worked_out_once_per_key() {
+        let received = Received::new(Event::OutcomesChanged {
+            partnership_id: Uuid::nil(),
+        });
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let make = |value: &'static str| {
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            value
+        };
+        assert_eq!(received.once(1_u8, || make("first")), "first");
+        assert_eq!(received.clone().once(1_u8, || make("second")), "first");
+        assert_eq!(received.once(2_u8, || make("other key")), "other key");
+        assert_eq!(
+            received.once(1_u16, || make("other key type")),
+            "other key type"
+        );
+        assert_eq!(made.into_inner(), 3);
+        let again = Received::new(received.event().clone());
+        assert_eq!(again.once(1_u8, || "a new event"), "a new event");
     }
 }

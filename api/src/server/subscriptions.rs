@@ -170,9 +170,10 @@ enum ClientMessage {
     },
 }
 
-/// What a subscription's task hands back to the socket.
+/// What a subscription's task hands back to the socket. Small, because the socket's channel
+/// holds a block of them from the start: a `Response` inline would cost every idle socket 8 KiB.
 enum Outgoing {
-    Next(String, Response),
+    Next(String, Box<Response>),
     /// The operation failed before it ran (validation, limits): `error`, and no `complete`.
     Refused(String, Vec<ServerError>),
     Complete(String),
@@ -532,7 +533,7 @@ async fn run_operation(
         let message = if refused {
             Outgoing::Refused(id.clone(), response.errors)
         } else {
-            Outgoing::Next(id.clone(), response)
+            Outgoing::Next(id.clone(), Box::new(response))
         };
         if outgoing.send(message).await.is_err() || refused {
             return;
@@ -544,6 +545,15 @@ async fn run_operation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outgoing_messages_stay_small_for_idle_sockets() {
+        assert!(
+            size_of::<Outgoing>() <= 64,
+            "{} bytes",
+            size_of::<Outgoing>()
+        );
+    }
 
     #[test]
     fn a_close_reason_fits_a_frame_whole_characters_only() {

@@ -17,6 +17,7 @@ use crate::{
 };
 
 /// One comment of a review, with the decision it recorded.
+#[derive(Clone)]
 pub struct ReviewComment(pub review_comment::Model);
 
 #[Object]

@@ -24,6 +24,7 @@ use crate::{
 };
 
 /// The evidence a provider submits for one intervention and period.
+#[derive(Clone)]
 pub struct EvaluationSubmission(pub evaluation_submission::Model);
 
 #[Object]

@@ -42,6 +42,7 @@ pub enum PartnershipRole {
 }
 
 /// A partnership of organisations working towards shared aims for children and young people.
+#[derive(Clone)]
 pub struct Partnership(pub partnership::Model);
 
 #[Object]
