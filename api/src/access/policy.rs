@@ -680,6 +680,57 @@ pub fn sees_unsuppressed_aggregates(actor: &Actor, provider_id: Uuid) -> bool {
     actor.is_admin() || owns_participant(actor, provider_id)
 }
 
+// Agreements, targets and reviews (DESIGN §3.6, §3.8, §4.3, §5.2, §5.3).
+
+/// Drafting and changing agreement versions: the partnership's commissioners (and admins).
+pub fn may_draft_agreement(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may draft or change its agreements",
+        ))
+    }
+}
+
+/// Signing an agreement for the actor's organisation: any active user of an active member
+/// organisation, whatever the user's or the membership's role (a partner school must be able
+/// to agree to the joint aims). `membership` is the actor's organisation's active membership.
+/// An admin outside the partnership sees it but has no organisation in it to sign for.
+pub fn may_sign_agreement(membership: Option<MemberRole>) -> ApiResult<()> {
+    match membership {
+        Some(_) => Ok(()),
+        None => Err(ApiError::forbidden(
+            "your organisation is not an active member of this partnership, so it cannot sign \
+             its agreements: only member organisations sign",
+        )),
+    }
+}
+
+/// Proposing, changing, agreeing and retiring targets: the partnership's commissioners (and
+/// admins).
+pub fn may_manage_targets(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may propose, change, agree or retire its \
+             targets",
+        ))
+    }
+}
+
+/// Recording a review of the partnership: its commissioners (and admins).
+pub fn may_review_partnership(role: PartnershipRole) -> ApiResult<()> {
+    if role.manages_partnership() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a commissioner of this partnership may record its review",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -878,57 +929,6 @@ mod tests {
         assert!(may_manage_partnership(P::Commissioner).is_ok());
         assert!(may_manage_partnership(P::Provider).is_err());
         assert!(may_manage_partnership(P::Viewer).is_err());
-    }
-}
-
-// Agreements, targets and reviews (DESIGN §3.6, §3.8, §4.3, §5.2, §5.3).
-
-/// Drafting and changing agreement versions: the partnership's commissioners (and admins).
-pub fn may_draft_agreement(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may draft or change its agreements",
-        ))
-    }
-}
-
-/// Signing an agreement for the actor's organisation: any active user of an active member
-/// organisation, whatever the user's or the membership's role (a partner school must be able
-/// to agree to the joint aims). `membership` is the actor's organisation's active membership.
-/// An admin outside the partnership sees it but has no organisation in it to sign for.
-pub fn may_sign_agreement(membership: Option<MemberRole>) -> ApiResult<()> {
-    match membership {
-        Some(_) => Ok(()),
-        None => Err(ApiError::forbidden(
-            "your organisation is not an active member of this partnership, so it cannot sign \
-             its agreements: only member organisations sign",
-        )),
-    }
-}
-
-/// Proposing, changing, agreeing and retiring targets: the partnership's commissioners (and
-/// admins).
-pub fn may_manage_targets(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may propose, change, agree or retire its \
-             targets",
-        ))
-    }
-}
-
-/// Recording a review of the partnership: its commissioners (and admins).
-pub fn may_review_partnership(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may record its review",
-        ))
     }
 }
 
