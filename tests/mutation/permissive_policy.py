@@ -67,8 +67,9 @@ def mutants(source):
         yield name, meaning, mutated
 
 
-def caught(name):
-    """Builds and runs the suite with the mutant in place: True when a test failed."""
+def failing_test(name):
+    """Builds and runs the suite as the source now stands: the first failing test, "" when all
+    pass, None when it does not build."""
     build = subprocess.run(
         ["cargo", "nextest", "run", "--workspace", "--no-run"],
         cwd=ROOT, capture_output=True, text=True)
@@ -77,12 +78,19 @@ def caught(name):
         return None
     tests = subprocess.run(["cargo", "nextest", "run", "--workspace"],
                            cwd=ROOT, capture_output=True, text=True)
-    if tests.returncode != 0:
-        failed = [line.split()[-1] for line in tests.stderr.splitlines()
-                  if line.strip().startswith("FAIL")]
-        print(f"  caught by {failed[0] if failed else 'a failing run'}")
-        return True
-    return False
+    if tests.returncode == 0:
+        return ""
+    failed = [line.split()[-1] for line in tests.stderr.splitlines()
+              if line.strip().startswith("FAIL")]
+    return failed[0] if failed else "a failing run"
+
+
+def caught(name):
+    """Whether the suite fails with the mutant in place (None: it does not build)."""
+    failed = failing_test(name)
+    if failed:
+        print(f"  caught by {failed}")
+    return None if failed is None else bool(failed)
 
 
 def main():
@@ -90,6 +98,9 @@ def main():
     parser.add_argument("--only", nargs="*", help="rules to mutate (default: all)")
     args = parser.parse_args()
     original = POLICY.read_text()
+    # A suite that fails already would catch every mutant (a missing tool, a broken test).
+    if failing_test("the unchanged source") != "":
+        raise SystemExit("the suite must pass unchanged first: run .ci/run's set-up")
     results = {}
     try:
         for name, meaning, mutated in mutants(original):
