@@ -718,6 +718,19 @@ async fn coverage_counts_services_and_young_people_per_area(app: TestApp) {
         )
         .await;
     assert_eq!(own["serviceCoverage"][0]["participantsEnrolled"], 2);
+    // A provider that knows none of them is protected from them like the stranger.
+    let elsewhere = app
+        .organisation("Highland Youth Trust", OrganisationKind::Voluntary)
+        .await;
+    let other_provider = app.user(elsewhere, UserRole::Provider).await;
+    let theirs = app
+        .gql_ok(
+            &other_provider.token,
+            query,
+            json!({ "filter": { "asOf": "2026-12-01", "areaCodes": ["S12000047"] } }),
+        )
+        .await;
+    assert_eq!(theirs["serviceCoverage"][0]["suppressed"], true, "{theirs}");
     // Before anyone started, nobody is enrolled.
     let before = app
         .gql_ok(
@@ -798,6 +811,21 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
         (&json!(6.0), &json!(1.0))
     );
 
+    // While the evidence is a draft, the commissioner sees the young person but none of it.
+    let draft = app
+        .gql_ok(
+            &caseload.commissioner.token,
+            query,
+            json!({ "id": caseload.participants[0] }),
+        )
+        .await;
+    let unseen = &draft["participant"]["enrolments"]["nodes"][0]["journey"][1];
+    assert_eq!(
+        (&unseen["baseline"], &unseen["latest"]),
+        (&Value::Null, &Value::Null),
+        "{draft}"
+    );
+
     // The commissioner reads it once the evidence is handed over, and the read is logged.
     app.submit(&caseload.provider, &caseload.submission).await;
     let seen = app
@@ -819,8 +847,8 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
         )
         .await;
     assert_eq!(
-        log["participant"]["accessLog"]["totalCount"], 1,
-        "one entry for the commissioner's one request"
+        log["participant"]["accessLog"]["totalCount"], 2,
+        "one entry for each of the commissioner's two requests"
     );
 }
 
