@@ -136,7 +136,8 @@ pub enum MissedBecause {
 
 /// The in-process channel of a SQLite deployment (one process owns the file). Tests running
 /// several SQLite services in one process share it harmlessly: a subscriber reads each event's
-/// ids in its own database, where another database's ids find nothing.
+/// ids in its own database, where another database's ids find nothing, and work shared through
+/// [`Received::once`] is keyed by what only one database holds (an organisation's random id).
 static LOCAL: LazyLock<broadcast::Sender<Delivery>> =
     LazyLock::new(|| broadcast::channel(BACKLOG).0);
 
