@@ -748,23 +748,21 @@ async fn coverage_counts_services_and_young_people_per_area(app: TestApp) {
     );
 }
 
-async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
-    let caseload = measured_caseload(&app).await;
+/// The journey of `participant`'s first enrolment, as the holder of `token` sees it.
+async fn journey(app: &TestApp, token: &str, participant: &str) -> Value {
     let query = "query($id: ID!) { participant(id: $id) { enrolments { nodes { journey {
         indicator { code } baseline baselineOn values { phase value observedOn } latest latestOn
         change improved achieved
     } } } } }";
-    let first = app
-        .gql_ok(
-            &caseload.provider.token,
-            query,
-            json!({ "id": caseload.participants[0] }),
-        )
-        .await;
-    let journey = first["participant"]["enrolments"]["nodes"][0]["journey"]
-        .as_array()
-        .unwrap();
-    let codes: Vec<&str> = journey
+    let data = app.gql_ok(token, query, json!({ "id": participant })).await;
+    data["participant"]["enrolments"]["nodes"][0]["journey"].clone()
+}
+
+async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
+    let caseload = measured_caseload(&app).await;
+    let first = journey(&app, &caseload.provider.token, &caseload.participants[0]).await;
+    let journey_lines = first.as_array().unwrap();
+    let codes: Vec<&str> = journey_lines
         .iter()
         .map(|entry| entry["indicator"]["code"].as_str().unwrap())
         .collect();
@@ -778,7 +776,7 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
         ],
         "every indicator the intervention reports on"
     );
-    let confidence = &journey[1];
+    let confidence = &journey_lines[1];
     assert_eq!(confidence["baseline"], 3.0);
     assert_eq!(confidence["baselineOn"], "2026-09-01");
     assert_eq!(
@@ -794,32 +792,29 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
     );
     assert_eq!(confidence["improved"], true);
     assert_eq!(confidence["achieved"], Value::Null);
-    assert_eq!(journey[3]["achieved"], true);
-    assert_eq!(journey[0]["baseline"], Value::Null, "no attendance records");
+    assert_eq!(journey_lines[3]["achieved"], true);
+    assert_eq!(
+        journey_lines[0]["baseline"],
+        Value::Null,
+        "no attendance records"
+    );
 
     // Same day: EXIT beats INTERIM for the latest value.
-    let third = app
-        .gql_ok(
-            &caseload.provider.token,
-            query,
-            json!({ "id": caseload.participants[2] }),
-        )
-        .await;
-    let confidence = &third["participant"]["enrolments"]["nodes"][0]["journey"][1];
+    let third = journey(&app, &caseload.provider.token, &caseload.participants[2]).await;
+    let confidence = &third[1];
     assert_eq!(
         (&confidence["latest"], &confidence["change"]),
         (&json!(6.0), &json!(1.0))
     );
 
     // While the evidence is a draft, the commissioner sees the young person but none of it.
-    let draft = app
-        .gql_ok(
-            &caseload.commissioner.token,
-            query,
-            json!({ "id": caseload.participants[0] }),
-        )
-        .await;
-    let unseen = &draft["participant"]["enrolments"]["nodes"][0]["journey"][1];
+    let draft = journey(
+        &app,
+        &caseload.commissioner.token,
+        &caseload.participants[0],
+    )
+    .await;
+    let unseen = &draft[1];
     assert_eq!(
         (&unseen["baseline"], &unseen["latest"]),
         (&Value::Null, &Value::Null),
@@ -828,17 +823,13 @@ async fn a_journey_shows_one_young_persons_outcomes_side_by_side(app: TestApp) {
 
     // The commissioner reads it once the evidence is handed over, and the read is logged.
     app.submit(&caseload.provider, &caseload.submission).await;
-    let seen = app
-        .gql_ok(
-            &caseload.commissioner.token,
-            query,
-            json!({ "id": caseload.participants[0] }),
-        )
-        .await;
-    assert_eq!(
-        seen["participant"]["enrolments"]["nodes"][0]["journey"][1]["latest"],
-        6.0
-    );
+    let seen = journey(
+        &app,
+        &caseload.commissioner.token,
+        &caseload.participants[0],
+    )
+    .await;
+    assert_eq!(seen[1]["latest"], 6.0);
     let log = app
         .gql_ok(
             &caseload.provider.token,

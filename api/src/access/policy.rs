@@ -55,6 +55,16 @@ impl PartnershipRole {
     fn manages_partnership(self) -> bool {
         matches!(self, Self::Admin | Self::Commissioner)
     }
+
+    /// Allowed to the partnership's commissioners (and admins); FORBIDDEN with `refusal` to
+    /// everyone else.
+    fn must_manage(self, refusal: &str) -> ApiResult<()> {
+        if self.manages_partnership() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(refusal))
+        }
+    }
 }
 
 /// Everything the row filters read of an actor: its organisation, its role and the day. Two
@@ -204,13 +214,7 @@ pub fn may_create_partnership(actor: &Actor) -> ApiResult<()> {
 
 /// Updating the partnership itself and managing its members: its commissioners (and admins).
 pub fn may_manage_partnership(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may change it or its members",
-        ))
-    }
+    role.must_manage("only a commissioner of this partnership may change it or its members")
 }
 
 /// Partnerships in which the actor's organisation is an active member with `role`.
@@ -495,11 +499,7 @@ pub fn may_review_submission(
     accepting: bool,
     intervention_provider_id: Uuid,
 ) -> ApiResult<()> {
-    if !role.manages_partnership() {
-        return Err(ApiError::forbidden(
-            "only a commissioner of this partnership may review its evidence",
-        ));
-    }
+    role.must_manage("only a commissioner of this partnership may review its evidence")?;
     // An organisation that both commissions the partnership and delivers the intervention
     // would otherwise accept its own evidence.
     if accepting && !actor.is_admin() && actor.organisation_id == intervention_provider_id {
@@ -684,13 +684,7 @@ pub fn sees_unsuppressed_aggregates(actor: &Actor, provider_id: Uuid) -> bool {
 
 /// Drafting and changing agreement versions: the partnership's commissioners (and admins).
 pub fn may_draft_agreement(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may draft or change its agreements",
-        ))
-    }
+    role.must_manage("only a commissioner of this partnership may draft or change its agreements")
 }
 
 /// Signing an agreement for the actor's organisation: any active user of an active member
@@ -710,25 +704,15 @@ pub fn may_sign_agreement(membership: Option<MemberRole>) -> ApiResult<()> {
 /// Proposing, changing, agreeing and retiring targets: the partnership's commissioners (and
 /// admins).
 pub fn may_manage_targets(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may propose, change, agree or retire its \
-             targets",
-        ))
-    }
+    role.must_manage(
+        "only a commissioner of this partnership may propose, change, agree or retire its \
+         targets",
+    )
 }
 
 /// Recording a review of the partnership: its commissioners (and admins).
 pub fn may_review_partnership(role: PartnershipRole) -> ApiResult<()> {
-    if role.manages_partnership() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only a commissioner of this partnership may record its review",
-        ))
-    }
+    role.must_manage("only a commissioner of this partnership may record its review")
 }
 
 #[cfg(test)]
